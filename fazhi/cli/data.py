@@ -1,0 +1,71 @@
+"""`fazhi data check` and `fazhi data segment`: the labeled corpus and new reports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from fazhi.config import CORPUS_FILE, LABELS
+
+app = typer.Typer(help="Check the labeled corpus; segment new reports for labeling.", no_args_is_help=True)
+
+
+@app.command()
+def check(
+    file: Annotated[Path, typer.Argument(help="Labeled CSV/TSV (columns report_id, heading, text, label).")] = CORPUS_FILE,
+) -> None:
+    """Validate a labeled sentence file and print counts per label and per report."""
+    from fazhi.cli import fail
+    from fazhi.corpus import CorpusError, counts, read_rows, validate
+
+    try:
+        rows = read_rows(file)
+        validate(file, rows)
+    except CorpusError as exc:
+        raise fail(str(exc)) from None
+    per_label, per_report = counts(rows)
+    width = max(len(r) for r in per_report)
+    typer.echo(f"{file}: {len(rows)} sentences, {len(per_report)} reports, OK")
+    typer.echo(f"{'report':<{width}}  " + "  ".join(f"{lab}" for lab in LABELS) + "  total")
+    for report, c in sorted(per_report.items()):
+        cells = "  ".join(f"{c[lab]:>{len(lab) * 2}}" for lab in LABELS)
+        typer.echo(f"{report:<{width}}  {cells}  {sum(c.values()):>5}")
+    cells = "  ".join(f"{per_label[lab]:>{len(lab) * 2}}" for lab in LABELS)
+    typer.echo(f"{'all':<{width}}  {cells}  {len(rows):>5}")
+
+
+@app.command()
+def segment(
+    reports: Annotated[list[Path], typer.Argument(help="Report files (.txt, .md, .html, .docx, .pdf).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="CSV to write (UTF-8 with BOM).")],
+    force: Annotated[bool, typer.Option(help="Replace OUTPUT if it exists.")] = False,
+) -> None:
+    """Write the sentences of reports (label column empty) to start labeling them.
+
+    The report id is the file name without its suffix. `fazhi data segment seeds/*.txt`
+    gives exactly the texts of the bundled corpus.
+    """
+    from fazhi.cli import fail
+    from fazhi.corpus import sentences_to_csv, write_atomic
+    from fazhi.ingest import ReadError, read_report
+    from fazhi.segment import iter_sentences
+
+    if output.exists() and not force:
+        raise fail(f"{output}: exists (use --force to replace it)")
+    if any(output.resolve() == r.resolve() for r in reports if r.exists()):
+        raise fail(f"{output}: is also an input; refusing to overwrite it")
+    sentences, failed = [], 0
+    for path in reports:
+        try:
+            paragraphs = read_report(path)
+        except ReadError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            failed += 1
+            continue
+        sentences.extend(iter_sentences(paragraphs, path.stem))
+    write_atomic(output, sentences_to_csv(sentences))
+    typer.echo(f"{output}: {len(sentences)} sentences from {len(reports) - failed} report(s)", err=True)
+    if failed:
+        raise typer.Exit(1)

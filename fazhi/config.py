@@ -1,0 +1,40 @@
+"""One source of truth for label names, paths and defaults.
+
+Nothing here imports anything heavy: the CLI reads this module on every start.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+# The six labels of data/GUIDELINES.md, in the order reports and tables use.
+LABELS: tuple[str, ...] = ("普法宣传", "行政执法", "矛盾化解", "营商环境", "不足", "其他")
+
+# Columns of a labeled or segmented sentence file (a contract with other tools).
+REPORT_COL = "report_id"
+POSITION_COL = "position"
+HEADING_COL = "heading"
+TEXT_COL = "text"
+LABEL_COL = "label"
+SENTENCE_COLUMNS: tuple[str, ...] = (REPORT_COL, POSITION_COL, HEADING_COL, TEXT_COL, LABEL_COL)
+
+# The project root is the checkout that holds this package (an editable install);
+# FAZHI_HOME points elsewhere, e.g. for a non-editable install.
+PROJECT_ROOT = Path(os.environ.get("FAZHI_HOME", Path(__file__).resolve().parent.parent))
+DATA_DIR = PROJECT_ROOT / "data"
+SEEDS_DIR = PROJECT_ROOT / "seeds"
+MODELS_DIR = PROJECT_ROOT / "models"
+CORPUS_FILE = DATA_DIR / "sentences.csv"
+USER_DICT_FILE = DATA_DIR / "userdict.txt"
+
+# MLflow: an explicit SQLite store in the project, so runs do not depend on the cwd.
+DEFAULT_TRACKING_URI = f"sqlite:///{PROJECT_ROOT / 'mlflow.db'}"
+DEFAULT_EXPERIMENT = "fazhi"
+REGISTERED_MODEL = "fazhi-sentence"
+CHAMPION_ALIAS = "champion"
+
+
+def tracking_uri(explicit: str | None = None) -> str:
+    """--tracking-uri wins, then MLFLOW_TRACKING_URI, then the project's SQLite store."""
+    return explicit or os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI

@@ -1,0 +1,100 @@
+"""Labeled sentence files: read, validate, write.
+
+The bundled corpus is data/sentences.csv (UTF-8 with BOM so a spreadsheet opens it).
+Validation reports the first problem as a one-line message naming the file and row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import asdict
+from pathlib import Path
+
+from fazhi.config import HEADING_COL, LABEL_COL, LABELS, REPORT_COL, SENTENCE_COLUMNS, TEXT_COL
+from fazhi.segment import Sentence
+
+
+class CorpusError(ValueError):
+    """A labeled file that cannot be used; the message is one line for the user."""
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside `path`, then rename: never a half-written file."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def sentences_to_csv(sentences: Iterable[Sentence], labels: Iterable[str] | None = None) -> bytes:
+    """CSV bytes (UTF-8 with BOM) with the corpus columns; labels default to empty."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(SENTENCE_COLUMNS)
+    labels = iter(labels) if labels is not None else None
+    for s in sentences:
+        row = asdict(s)
+        label = next(labels) if labels is not None else ""
+        writer.writerow([row["report_id"], row["position"], row["heading"], row["text"], label])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    """Rows of a CSV/TSV file as dicts; a one-line CorpusError if it cannot be read."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise CorpusError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise CorpusError(f"{path}: line {line}: not UTF-8 (save the file as UTF-8)") from None
+    if not text.strip():
+        raise CorpusError(f"{path}: the file is empty")
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    return list(csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter))
+
+
+def validate(path: Path, rows: list[dict[str, str]], require_labels: bool = True) -> None:
+    """Raise CorpusError on the first problem, naming the file and the row (1 = header)."""
+    if not rows:
+        raise CorpusError(f"{path}: no rows below the header")
+    required = (REPORT_COL, TEXT_COL, LABEL_COL, HEADING_COL)
+    missing = [c for c in required if c not in rows[0]]
+    if missing:
+        raise CorpusError(f"{path}: missing column(s) {', '.join(missing)}")
+    first_label: dict[str, tuple[str, int]] = {}
+    for i, row in enumerate(rows, start=2):
+        text = (row.get(TEXT_COL) or "").strip()
+        if not text:
+            raise CorpusError(f"{path}: row {i}: empty text")
+        label = (row.get(LABEL_COL) or "").strip()
+        if require_labels and label not in LABELS:
+            shown = f"label {label!r}" if label else "empty label"
+            raise CorpusError(f"{path}: row {i}: {shown} is not one of {' '.join(LABELS)}")
+        seen = first_label.setdefault(text, (label, i))
+        if seen[0] != label:
+            raise CorpusError(
+                f"{path}: row {i}: text labeled {label!r} here and {seen[0]!r} in row {seen[1]}"
+            )
+
+
+def counts(rows: list[dict[str, str]]) -> tuple[Counter[str], dict[str, Counter[str]]]:
+    """Counts per label, and per report per label."""
+    per_label: Counter[str] = Counter(r[LABEL_COL] for r in rows)
+    per_report: dict[str, Counter[str]] = {}
+    for r in rows:
+        per_report.setdefault(r[REPORT_COL], Counter())[r[LABEL_COL]] += 1
+    return per_label, per_report

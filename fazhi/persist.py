@@ -1,0 +1,166 @@
+"""Save and load fitted pipelines: a joblib file with a JSON card beside it.
+
+models/<name>/model.joblib + models/<name>/model.json, and models/LATEST naming the
+directory `fazhi train` wrote last. Loading a joblib model never imports MLflow; an
+MLflow URI (models:/…, runs:/…) does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from fazhi.config import MODELS_DIR
+
+MODEL_FILE = "model.joblib"
+CARD_FILE = "model.json"
+LATEST_FILE = "LATEST"
+_MLFLOW_SCHEMES = ("models:/", "runs:/", "mlflow-artifacts:/", "file:/", "s3:/")
+
+
+class ModelError(Exception):
+    """A model that cannot be found or loaded; str() is one line for the user."""
+
+
+@dataclass
+class LoadedModel:
+    pipeline: Any
+    labels: list[str]
+    card: dict[str, Any] = field(default_factory=dict)
+    source: str = ""
+
+
+def package_versions() -> dict[str, str]:
+    """Versions that decide whether a pickled pipeline loads and predicts the same."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for pkg in ("fazhi", "scikit-learn", "jieba", "joblib", "numpy", "scipy"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            pass
+    return out
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def save(pipeline: Any, directory: Path, card: dict[str, Any], models_dir: Path | None = None) -> Path:
+    """Save `pipeline` under `directory` with its card; mark it as the latest model.
+
+    Files are written under temporary names and renamed, so a reader never sees a
+    model without its card or a half-written file.
+    """
+    import joblib
+
+    from fazhi.corpus import write_atomic
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    tmp = directory / f".{MODEL_FILE}.tmp"
+    joblib.dump(pipeline, tmp, compress=3)
+    card = {
+        "labels": [str(c) for c in pipeline.classes_],
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "versions": package_versions(),
+        **card,
+        "model_sha256": sha256_file(tmp),
+    }
+    tmp.replace(directory / MODEL_FILE)
+    write_atomic(directory / CARD_FILE, json.dumps(card, ensure_ascii=False, indent=2).encode())
+    root = Path(models_dir) if models_dir else directory.parent
+    write_atomic(root / LATEST_FILE, (str(directory.resolve()) + "\n").encode())
+    return directory
+
+
+def _latest(models_dir: Path) -> Path:
+    marker = models_dir / LATEST_FILE
+    if not marker.is_file():
+        raise ModelError(f"no trained model in {models_dir}: run `fazhi train` first")
+    return Path(marker.read_text(encoding="utf-8").strip())
+
+
+def load(spec: str | Path | None = None, models_dir: Path = MODELS_DIR) -> LoadedModel:
+    """Load a model from a models/ directory, a joblib file, or an MLflow URI.
+
+    Without `spec`, the model `fazhi train` saved last under `models_dir`.
+    """
+    if spec is not None and str(spec).startswith(_MLFLOW_SCHEMES):
+        return _load_mlflow(str(spec))
+    path = _latest(models_dir) if spec is None else Path(spec)
+    if path.is_dir():
+        path = path / MODEL_FILE
+    if not path.is_file():
+        hint = ": run `fazhi train` first" if spec is None else ""
+        raise ModelError(f"{path}: no such model file{hint}")
+    card_path = path.with_name(CARD_FILE) if path.name == MODEL_FILE else path.with_suffix(".json")
+    card = _read_card(card_path)
+    if card and card.get("model_sha256") not in (None, sha256_file(path)):
+        raise ModelError(f"{path}: does not match {card_path.name} (file changed after training)")
+    _check_versions(path, card)
+    try:
+        import joblib
+
+        pipeline = joblib.load(path)
+    except Exception as exc:  # a corrupt or foreign file: any unpickling error
+        raise ModelError(f"{path}: cannot load model ({type(exc).__name__}: {exc})".splitlines()[0]) from None
+    labels = _labels_of(path, pipeline)
+    if card and card.get("labels") != labels:
+        raise ModelError(f"{path}: labels {labels} differ from {card_path.name}'s {card.get('labels')}")
+    return LoadedModel(pipeline, labels, card, str(path))
+
+
+def _read_card(card_path: Path) -> dict[str, Any]:
+    if not card_path.is_file():
+        return {}
+    try:
+        return json.loads(card_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"{card_path}: unreadable model card ({exc})".splitlines()[0]) from None
+
+
+def _check_versions(path: Path, card: dict[str, Any]) -> None:
+    """A pickle from another scikit-learn minor version may load yet predict wrongly."""
+    saved = card.get("versions", {}).get("scikit-learn")
+    if not saved:
+        return
+    import sklearn
+
+    if saved.split(".")[:2] != sklearn.__version__.split(".")[:2]:
+        raise ModelError(
+            f"{path}: trained with scikit-learn {saved}, this is {sklearn.__version__}: retrain with `fazhi train`"
+        )
+
+
+def _labels_of(source: str | Path, pipeline: Any) -> list[str]:
+    classes = getattr(pipeline, "classes_", None)
+    if classes is None or not hasattr(pipeline, "predict"):
+        raise ModelError(f"{source}: not a fitted classifier")
+    return [str(c) for c in classes]
+
+
+def _load_mlflow(uri: str) -> LoadedModel:
+    try:
+        import mlflow.sklearn
+
+        from fazhi.config import tracking_uri
+
+        mlflow.set_tracking_uri(tracking_uri())
+        pipeline = mlflow.sklearn.load_model(uri)
+    except Exception as exc:  # MLflow raises many types for a bad URI or store
+        raise ModelError(f"{uri}: cannot load model ({type(exc).__name__}: {exc})".splitlines()[0]) from None
+    return LoadedModel(pipeline, _labels_of(uri, pipeline), {}, uri)
+
+

@@ -1,0 +1,78 @@
+"""Report text → sentences, each with its report id, position and heading.
+
+A sentence (data/GUIDELINES.md) is a maximal span ending in 。！？； (full or half
+width) or at a line break; closing quotes and brackets stay with the sentence they
+close; whitespace-only spans are dropped. A heading is a sentence that opens a line
+with a numbering such as ``一、``, ``（三）``, ``3.``, ``(2)``, ``①`` or ``第二部分``.
+Every sentence records the nearest enclosing heading: the one it stands under.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+_ENDS = "。！？；!?;"
+_CLOSERS = "”’）」』》】)]\"'"
+_SENTENCE = re.compile(rf"[^{_ENDS}]*[{_ENDS}]+[{re.escape(_CLOSERS)}]*|[^{_ENDS}]+$")
+
+_CN_NUM = "一二三四五六七八九十百零〇"
+# Numbering styles, outermost first; the index is the heading level.
+_HEADING_STYLES: tuple[re.Pattern[str], ...] = (
+    re.compile(rf"^第[{_CN_NUM}\d]+(部分|章|篇)"),
+    re.compile(rf"^[{_CN_NUM}]+[、．.]"),
+    re.compile(rf"^[（(][{_CN_NUM}]+[）)]"),
+    re.compile(r"^\d{1,2}(?:[、．]|\.(?!\d))"),
+    re.compile(r"^[（(]\d{1,2}[）)]"),
+    re.compile(r"^[①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳]"),
+)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    report_id: str
+    position: int  # 0-based index of the sentence in its report
+    heading: str  # nearest enclosing numbered heading, "" if none
+    text: str
+    is_heading: bool = False
+
+
+def heading_level(text: str) -> int | None:
+    """The numbering level of a heading sentence (0 = outermost), or None."""
+    for level, pattern in enumerate(_HEADING_STYLES):
+        if pattern.match(text):
+            return level
+    return None
+
+
+def split_line(line: str) -> list[str]:
+    """The sentences of one line, stripped, without empty ones."""
+    return [s.strip() for s in _SENTENCE.findall(line) if s.strip()]
+
+
+def normalize(text: str) -> str:
+    """Drop a BOM and unify CRLF / CR line breaks."""
+    return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def segment(text: str, report_id: str = "") -> list[Sentence]:
+    """Split a report's text into sentences with their headings."""
+    return list(iter_sentences(normalize(text).split("\n"), report_id))
+
+
+def iter_sentences(lines: Iterable[str], report_id: str = "") -> Iterator[Sentence]:
+    """Sentences of a stream of lines (paragraphs); the heading stack spans lines."""
+    stack: list[tuple[int, str]] = []  # (level, heading text), outermost first
+    position = 0
+    for line in lines:
+        for i, text in enumerate(split_line(line.replace("\u3000", " "))):
+            level = heading_level(text) if i == 0 else None
+            if level is not None:
+                while stack and stack[-1][0] >= level:
+                    stack.pop()
+            parent = stack[-1][1] if stack else ""
+            yield Sentence(report_id, position, parent, text, level is not None)
+            if level is not None:
+                stack.append((level, text))
+            position += 1
