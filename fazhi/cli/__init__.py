@@ -23,7 +23,8 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-from fazhi.cli import data  # noqa: E402  (registers `fazhi data …`)
+# Command modules register themselves on `app` (see each module); import order is --help order.
+from fazhi.cli import data, train, predict  # noqa: E402,F401
 
 app.add_typer(data.app, name="data")
 

@@ -1,0 +1,1 @@
+"""`fazhi predict` (being written)."""

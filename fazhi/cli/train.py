@@ -1,0 +1,1 @@
+"""`fazhi train`, `fazhi sweep`, `fazhi evaluate`, `fazhi ui` (being written)."""
