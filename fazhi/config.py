@@ -38,3 +38,7 @@ CHAMPION_ALIAS = "champion"
 def tracking_uri(explicit: str | None = None) -> str:
     """--tracking-uri wins, then MLFLOW_TRACKING_URI, then the project's SQLite store."""
     return explicit or os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI
+
+# The two independent readings behind data/sentences.csv's labels (data/README.md).
+ANNOTATIONS_DIR = DATA_DIR / "annotations"
+READINGS = (ANNOTATIONS_DIR / "reading_a.csv", ANNOTATIONS_DIR / "reading_b.csv")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from fazhi.config import CORPUS_FILE, LABELS
+from fazhi.config import CORPUS_FILE, LABEL_COL, LABELS, POSITION_COL, READINGS, REPORT_COL
 
 app = typer.Typer(help="Check the labeled corpus; segment new reports for labeling.", no_args_is_help=True)
 
@@ -69,3 +69,24 @@ def segment(
     typer.echo(f"{output}: {len(sentences)} sentences from {len(reports) - failed} report(s)", err=True)
     if failed:
         raise typer.Exit(1)
+
+
+@app.command()
+def agreement(
+    reading_a: Annotated[Path, typer.Argument(help="First reading (report_id, position, label).")] = READINGS[0],
+    reading_b: Annotated[Path, typer.Argument(help="Second, independent reading.")] = READINGS[1],
+) -> None:
+    """Cohen's kappa, raw agreement and confusion between two readings, as Markdown."""
+    from fazhi.agreement import agreement as measure
+    from fazhi.agreement import to_markdown
+    from fazhi.cli import fail
+    from fazhi.corpus import CorpusError, read_rows
+
+    try:
+        a, b = ({(r[REPORT_COL], r[POSITION_COL]): r[LABEL_COL] for r in read_rows(p)} for p in (reading_a, reading_b))
+    except (CorpusError, KeyError) as exc:
+        raise fail(f"cannot read readings: {exc}") from None
+    if a.keys() != b.keys():
+        raise fail(f"{reading_a} and {reading_b} do not cover the same sentences")
+    keys = sorted(a)
+    typer.echo(to_markdown(measure([a[k] for k in keys], [b[k] for k in keys]), "reading A", "reading B"), nl=False)
