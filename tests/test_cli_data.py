@@ -29,7 +29,7 @@ def test_check_passes_on_the_bundled_corpus_and_prints_counts():
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("report_id,position,text\nr,0,甲。\n", "missing column(s) heading, label"),
+        ("report_id,position,text\nr,0,甲。\n", "missing column(s) label, heading"),
         (HEADER + "r,0,,甲。,普法宣传\nr,1,, ,其他\n", "row 3: empty text"),
         (HEADER + "r,0,,甲。,普法\n", "row 2: label '普法' is not one of"),
         (HEADER + "r,0,,甲。,其他\nr,1,,乙。,其他\nr,2,,甲。,不足\n", "row 4: text labeled '不足' here and '其他' in row 2"),
