@@ -61,12 +61,38 @@ def decode(raw: bytes, where: str, declared: str | None = None) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    return _decode_as(raw, _detect(raw, where), where)
+
+
+def _detect(raw: bytes, where: str) -> str:
+    """The encoding charset-normalizer finds; among equally clean readings, Chinese first.
+
+    Short Chinese texts are valid in several East Asian encodings at once (GB18030,
+    EUC-KR, Shift-JIS...) with the same score; these are Chinese reports, so a GB
+    reading wins a tie, then Big5.
+    """
     from charset_normalizer import from_bytes
 
-    best = from_bytes(raw).best()
-    if best is None or best.encoding is None:
+    matches = [m for m in from_bytes(raw) if m.encoding]
+    clean = [m for m in matches if m.chaos <= min((m.chaos for m in matches), default=1) + 0.01]
+    for family in (_GB_FAMILY, {"big5", "big5hkscs", "cp950"}):
+        for m in clean:
+            if family & {c.replace("-", "_") for c in m.could_be_from_charset} | family & {m.encoding}:
+                return _codec(m.encoding)
+    if _plain_chinese(raw):  # too short for the detector to even try GB18030
+        return "gb18030"
+    if not matches:
         raise ReadError(f"{where}: undecodable text (not UTF-8, GB18030/GBK or UTF-16)")
-    return _decode_as(raw, _codec(best.encoding), where)
+    return _codec(matches[0].encoding)
+
+
+def _plain_chinese(raw: bytes) -> bool:
+    """Valid GB18030 using only GBK characters (hanzi, punctuation, ASCII), no rarities."""
+    try:
+        raw.decode("gb18030").encode("gbk")
+    except (UnicodeDecodeError, UnicodeEncodeError):
+        return False
+    return True
 
 
 def _decode_as(raw: bytes, encoding: str, where: str) -> str:

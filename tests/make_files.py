@@ -143,3 +143,41 @@ def truncated_docx(path: Path, good: Path) -> Path:
 def empty(path: Path) -> Path:
     path.write_bytes(b"")
     return path
+
+
+# --- a small trained model -------------------------------------------------------------
+
+# Placeholder labels by keyword, only to give the test model six classes that depend on
+# the text; they are not the corpus labels (data/sentences.csv holds those).
+_KEYWORDS = (("普法", "普法宣传"), ("宣传", "普法宣传"), ("执法", "行政执法"), ("纠纷", "矛盾化解"),
+             ("调解", "矛盾化解"), ("营商", "营商环境"), ("企业", "营商环境"), ("不足", "不足"),
+             ("问题", "不足"), ("欠缺", "不足"))
+
+
+def keyword_label(text: str) -> str:
+    return next((label for word, label in _KEYWORDS if word in text), "其他")
+
+
+def texts_of(pairs) -> list[str]:
+    """The text of each (text, heading) pair (or plain string): the model contract's input."""
+    return [p if isinstance(p, str) else p[0] for p in pairs]
+
+
+def make_model(directory: Path) -> Path:
+    """A char TF-IDF + logistic regression fitted on the seed reports' sentences, saved
+    with fazhi.persist.save into `directory` (models/LATEST-style marker beside it)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    from fazhi.config import SEEDS_DIR
+    from fazhi.persist import save
+    from fazhi.segment import segment
+
+    pairs = [(s.text, s.heading) for p in sorted(SEEDS_DIR.glob("*.txt")) for s in segment(p.read_text(encoding="utf-8"))]
+    labels = [keyword_label(t) for t, _ in pairs]
+    pipeline = make_pipeline(
+        FunctionTransformer(texts_of), TfidfVectorizer(analyzer="char", ngram_range=(1, 2)), LogisticRegression(C=10, max_iter=2000)
+    ).fit(pairs, labels)
+    return save(pipeline, directory, {"note": "test model, keyword placeholder labels"})

@@ -138,3 +138,9 @@ def test_readers_do_not_import_document_libraries_until_needed():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize("text", ["甲。", "来自管道。", "存在不足", "臺灣的報告。"])
+def test_short_gb18030_texts_are_not_mistaken_for_korean_or_japanese(text):
+    # The detector scores such bytes equally in several East Asian encodings.
+    assert read_text_bytes(text.encode("gb18030"), "-") == [text]

@@ -1,1 +1,143 @@
-"""`fazhi predict` (being written)."""
+"""`fazhi predict`: tag every sentence of new reports, with per-report summaries.
+
+Only what tagging one sentence needs is imported on the way: no pandas, no MLflow,
+no document library, and rich only when a terminal will show its output.
+"""
+
+from __future__ import annotations
+
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from fazhi.cli import app, fail
+from fazhi.config import LABELS, TEXT_COL
+
+_INPUT_HELP = (
+    "Reports to tag: files (.txt .md .html .htm .docx .pdf, or sentence tables .csv .tsv "
+    ".jsonl), directories (searched recursively), globs such as 'reports/**/*.pdf', "
+    "or - for standard input."
+)
+
+
+@app.command()
+def predict(
+    inputs: Annotated[Optional[list[str]], typer.Argument(metavar="[INPUT]...", help=_INPUT_HELP, show_default=False)] = None,
+    text: Annotated[Optional[list[str]], typer.Option("--text", help="A sentence or passage to tag (repeatable).", show_default=False)] = None,
+    model: Annotated[Optional[str], typer.Option(help="A models/ directory, a .joblib file or an MLflow URI (models:/name@alias, runs:/id/model). Default: the model `fazhi train` saved last.", show_default=False)] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write rows to this file; the format follows the suffix: .csv (UTF-8 with BOM, opens in Excel), .jsonl, .xlsx, .parquet. Default: a table on a terminal, JSON lines on a pipe.", show_default=False)] = None,
+    force: Annotated[bool, typer.Option(help="Replace an existing --output/--summary file (an input is never replaced).")] = False,
+    proba: Annotated[bool, typer.Option(help="Add one probability column per label (p_<label>).")] = False,
+    min_confidence: Annotated[Optional[float], typer.Option(min=0.0, max=1.0, help="Mark rows whose confidence is below this in an `uncertain` column; the label stays.", show_default=False)] = None,
+    only: Annotated[Optional[list[str]], typer.Option(help=f"Keep only rows with this label (repeatable), e.g. --only 不足. Labels: {' '.join(LABELS)}.", show_default=False)] = None,
+    summary: Annotated[Optional[Path], typer.Option(help="Write one row per report (sentence counts and shares per label) to this .csv/.jsonl/.xlsx/.parquet file, and show it on the terminal.", show_default=False)] = None,
+    text_column: Annotated[str, typer.Option(help="Column holding the sentences in .csv/.tsv/.jsonl inputs.")] = TEXT_COL,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no closing count; errors are still shown.")] = False,
+) -> None:
+    """Tag every sentence of reports with its topic (普法宣传 行政执法 矛盾化解 营商环境 不足 其他).
+
+    One row per sentence: source, sentence (index in its report), heading, text, label,
+    confidence. A file that cannot be read is named on stderr and skipped; the others
+    are still tagged and written, and the exit code is 1.
+
+    Examples: fazhi predict reports/ -o tagged.xlsx --summary shares.csv;
+    fazhi predict 'downloads/*.pdf' --only 不足 -o gaps.csv; fazhi predict --text "……"
+    """
+    import click
+
+    from fazhi.output import OutputError, check_target
+    from fazhi.persist import ModelError, load
+    from fazhi.tagging import Tagger, expand_inputs
+
+    if not inputs and not text:
+        raise fail("nothing to tag: give report files, directories, globs, - for standard input, or --text")
+    reports = expand_inputs(inputs or [], text or [], text_column, lambda: click.get_binary_stream("stdin").read())
+    input_paths = {r.path.resolve() for r in reports if r.path is not None}
+    try:
+        for target in (output, summary):
+            if target is not None:
+                check_target(target, input_paths, force)
+    except OutputError as exc:
+        raise fail(str(exc)) from None
+    if output is not None and summary is not None and output.resolve() == summary.resolve():
+        raise fail(f"{output}: given as both --output and --summary")
+    try:
+        tagger = Tagger(load(model), proba=proba, min_confidence=min_confidence, only=frozenset(only or ()))
+    except ModelError as exc:
+        raise fail(str(exc)) from None
+    try:
+        failed, tagged, rows = _run(reports, tagger, output, summary, quiet)
+    except OutputError as exc:
+        raise fail(str(exc)) from None
+    except BrokenPipeError:
+        _silence_stdout()  # the reader (e.g. `| head`) left: stop quietly
+        raise typer.Exit(0) from None
+    if not quiet and output is not None:
+        typer.echo(f"{output}: {rows} row(s) from {tagged} report(s)", err=True)
+    if failed:
+        typer.echo(f"error: {failed} of {failed + tagged} input(s) could not be tagged (see above)", err=True)
+        raise typer.Exit(1)
+
+
+def _run(reports, tagger, output: Path | None, summary: Path | None, quiet: bool) -> tuple[int, int, int]:
+    """Tag reports one at a time into the writers; (failed, tagged, rows written)."""
+    from fazhi.output import StreamJsonl, TerminalTable, open_writer, table
+    from fazhi.tagging import tag_reports
+
+    stdout_tty, stderr_tty = sys.stdout.isatty(), sys.stderr.isatty()
+    console = _console(stderr=False) if stdout_tty else (_console(stderr=True) if stderr_tty else None)
+    failed = tagged = 0
+    shown_summaries: list[dict] = []  # only kept to print on a terminal at the end
+    with ExitStack() as stack:
+        # Writers commit (rename into place) when the block ends normally, even if
+        # some reports failed; on an exception they delete their temporary file.
+        if output is not None:
+            rows_out: Any = stack.enter_context(open_writer(output, tagger.columns))
+        elif stdout_tty:
+            rows_out = TerminalTable(console, tagger.columns)
+        else:
+            rows_out = StreamJsonl(sys.stdout, tagger.columns)
+        summary_out = stack.enter_context(open_writer(summary, tagger.summary_columns)) if summary else None
+        progress = _progress(stack, console, len(reports)) if (stderr_tty and not quiet and reports) else None
+        for result in tag_reports(reports, tagger):
+            if result.error is not None:
+                failed += 1
+                typer.echo(f"error: {result.error}", err=True)
+            else:
+                tagged += 1
+                rows_out.write(result.rows)
+                if summary_out is not None:
+                    summary_out.write([result.summary])
+                    if console is not None:
+                        shown_summaries.append(result.summary)
+            if progress is not None:
+                progress[0].advance(progress[1])
+    if shown_summaries:
+        console.print(table(shown_summaries, tagger.summary_columns, f"Summary ({summary})"))
+    return failed, tagged, rows_out.rows
+
+
+def _console(stderr: bool) -> Any:
+    from rich.console import Console
+
+    return Console(stderr=stderr)
+
+
+def _progress(stack: ExitStack, console: Any, total: int) -> tuple[Any, Any]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    progress = stack.enter_context(
+        Progress(TextColumn("tagging"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                 console=console, transient=True)
+    )
+    return progress, progress.add_task("files", total=total)
+
+
+def _silence_stdout() -> None:
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())

@@ -1,0 +1,257 @@
+"""Row writers: .csv, .jsonl, .xlsx, .parquet files, JSONL on a pipe, tables on a terminal.
+
+File writers stream rows into a temporary file beside the target and rename it into
+place only when the run completes, so an existing output is never left half-written.
+openpyxl, pyarrow and rich are imported by the writer that needs them, not here.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+FORMATS = (".csv", ".jsonl", ".xlsx", ".parquet")
+XLSX_MAX_ROWS = 1_048_576  # Excel's limit per sheet, header included
+
+
+class OutputError(Exception):
+    """An output that cannot be written; str() is one line for the user."""
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str  # "str", "int", "float" or "bool": typed columns in .parquet and .xlsx
+
+
+def check_target(path: Path, inputs: set[Path], force: bool, option: str = "--output") -> None:
+    """Refuse an output that would lose data: an input, or an existing file without --force."""
+    path = Path(path)
+    if path.suffix.lower() not in FORMATS:
+        raise OutputError(f"{path}: unknown output format {path.suffix or '(no suffix)'!r}; use {', '.join(FORMATS)}")
+    if path.resolve() in inputs:
+        raise OutputError(f"{path}: is also an input; refusing to overwrite it")
+    if path.is_dir():
+        raise OutputError(f"{path}: is a directory")
+    if not path.parent.resolve().is_dir():
+        raise OutputError(f"{path}: directory {path.parent} does not exist")
+    if path.exists() and not force:
+        raise OutputError(f"{path}: exists (use --force to replace it)")
+
+
+class FileWriter:
+    """Base of the file writers: a temporary file, committed by rename on success."""
+
+    def __init__(self, path: Path, columns: list[Column]):
+        self.path = Path(path)
+        self.columns = columns
+        self.names = [c.name for c in columns]
+        self.rows = 0
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
+        os.close(fd)
+        self.tmp = Path(tmp)
+        try:
+            self._open()
+        except BaseException:
+            self.tmp.unlink(missing_ok=True)
+            raise
+
+    def _open(self) -> None: ...
+    def _write(self, rows: list[dict]) -> None: ...
+    def _close(self) -> None: ...
+
+    def write(self, rows: list[dict]) -> None:
+        if rows:
+            self._write(rows)
+            self.rows += len(rows)
+
+    def commit(self) -> None:
+        self._close()
+        # mkstemp creates the file readable by its owner only; give it the usual mode.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(self.tmp, 0o666 & ~umask)
+        os.replace(self.tmp, self.path)
+
+    def abort(self) -> None:
+        try:
+            self._close()
+        finally:
+            self.tmp.unlink(missing_ok=True)
+
+    def __enter__(self) -> FileWriter:
+        return self
+
+    def __exit__(self, kind, *_: Any) -> None:
+        if kind is None:
+            self.commit()
+        else:
+            self.abort()
+
+
+class CsvWriter(FileWriter):
+    """UTF-8 with BOM: Excel opens Chinese text correctly only with it."""
+
+    def _open(self) -> None:
+        self.fh = open(self.tmp, "w", encoding="utf-8-sig", newline="")
+        self.csv = csv.writer(self.fh)
+        self.csv.writerow(self.names)
+
+    def _write(self, rows: list[dict]) -> None:
+        self.csv.writerows([_cell(row.get(n)) for n in self.names] for row in rows)
+
+    def _close(self) -> None:
+        self.fh.close()
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else value
+
+
+class JsonlWriter(FileWriter):
+    def _open(self) -> None:
+        self.fh = open(self.tmp, "w", encoding="utf-8", newline="\n")
+
+    def _write(self, rows: list[dict]) -> None:
+        self.fh.writelines(json.dumps({n: row.get(n) for n in self.names}, ensure_ascii=False) + "\n" for row in rows)
+
+    def _close(self) -> None:
+        self.fh.close()
+
+
+class XlsxWriter(FileWriter):
+    """openpyxl's write-only mode streams rows to disk instead of building cells in memory."""
+
+    def _open(self) -> None:
+        from openpyxl import Workbook
+
+        self.book = Workbook(write_only=True)
+        self.sheets = 0
+        self._new_sheet()
+
+    def _new_sheet(self) -> None:
+        self.sheets += 1
+        title = "rows" if self.sheets == 1 else f"rows{self.sheets}"
+        self.sheet = self.book.create_sheet(title)
+        self.sheet.append(self.names)
+        self.in_sheet = 1
+
+    def _write(self, rows: list[dict]) -> None:
+        for row in rows:
+            if self.in_sheet == XLSX_MAX_ROWS:  # continue on a new sheet, rows not lost
+                self._new_sheet()
+            self.sheet.append([row.get(n) for n in self.names])
+            self.in_sheet += 1
+
+    def _close(self) -> None:
+        if self.book is not None:
+            self.book.save(self.tmp)
+            self.book = None
+
+
+class ParquetWriter(FileWriter):
+    """Row groups written as rows arrive; the schema is typed from the columns."""
+
+    BATCH = 50_000
+
+    def _open(self) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        types = {"str": pa.string(), "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_()}
+        self.pa = pa
+        self.schema = pa.schema([(c.name, types[c.kind]) for c in self.columns])
+        self.writer = pq.ParquetWriter(self.tmp, self.schema, compression="zstd")
+        self.buffer: list[dict] = []
+
+    def _write(self, rows: list[dict]) -> None:
+        self.buffer.extend(rows)
+        if len(self.buffer) >= self.BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.buffer:
+            columns = {n: [row.get(n) for row in self.buffer] for n in self.names}
+            self.writer.write_table(self.pa.table(columns, schema=self.schema))
+            self.buffer = []
+
+    def _close(self) -> None:
+        if self.writer is not None:
+            try:
+                self._flush()
+            finally:
+                self.writer.close()
+                self.writer = None
+
+
+_WRITERS = {".csv": CsvWriter, ".jsonl": JsonlWriter, ".xlsx": XlsxWriter, ".parquet": ParquetWriter}
+
+
+def open_writer(path: Path, columns: list[Column]) -> FileWriter:
+    """A writer for `path`, by its suffix (check the target first with check_target)."""
+    path = Path(path)
+    try:
+        return _WRITERS[path.suffix.lower()](path, columns)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write ({exc.strerror or exc})") from None
+
+
+class StreamJsonl:
+    """JSON lines on a pipe, flushed per report so a consumer sees results as they come."""
+
+    def __init__(self, stream: IO[str], columns: list[Column]):
+        self.stream = stream
+        self.names = [c.name for c in columns]
+        self.rows = 0
+
+    def write(self, rows: list[dict]) -> None:
+        self.stream.write("".join(json.dumps({n: r.get(n) for n in self.names}, ensure_ascii=False) + "\n" for r in rows))
+        self.stream.flush()
+        self.rows += len(rows)
+
+
+class TerminalTable:
+    """A readable table per report on a terminal (rich), without the long columns."""
+
+    HIDDEN = ("source", "heading")
+
+    def __init__(self, console: Any, columns: list[Column], title_column: str | None = "source"):
+        self.console = console
+        self.columns = [c for c in columns if c.name not in self.HIDDEN] if title_column else columns
+        self.title_column = title_column
+        self.rows = 0
+
+    def write(self, rows: list[dict]) -> None:
+        if rows:
+            self.console.print(table(rows, self.columns, rows[0][self.title_column] if self.title_column else None))
+            self.rows += len(rows)
+
+
+def table(rows: list[dict], columns: list[Column], title: str | None = None) -> Any:
+    from rich.table import Table
+    from rich.text import Text  # plain text: "[2023]" in a report is not rich markup
+
+    t = Table(title=title, title_justify="left", show_lines=False)
+    for c in columns:
+        numeric = c.kind in ("int", "float")
+        t.add_column(c.name, justify="right" if numeric else "left", overflow="fold", no_wrap=numeric)
+    for row in rows:
+        t.add_row(*(Text(_show(row.get(c.name), c.kind)) for c in columns))
+    return t
+
+
+def _show(value: Any, kind: str) -> str:
+    if value is None:
+        return ""
+    if kind == "bool":
+        return "⚠" if value else ""
+    if kind == "float":
+        return f"{value:.2f}"
+    return str(value)

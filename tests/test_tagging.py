@@ -1,0 +1,139 @@
+"""The predict core: expanding INPUTs, tagging rows, summaries, failures mid-batch."""
+
+import math
+
+import numpy as np
+import pytest
+
+import make_files as mk
+from fazhi import tagging
+from fazhi.config import LABELS
+from fazhi.persist import LoadedModel, ModelError, load
+from fazhi.segment import segment
+from fazhi.tagging import Tagger, expand_inputs, ordered_labels, tag_reports
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    return load(mk.make_model(tmp_path_factory.mktemp("models") / "m"))
+
+
+def names(reports):
+    return [r.name for r in reports]
+
+
+def test_expand_walks_directories_recursively_and_skips_what_is_not_a_report(tmp_path):
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / ".hidden").mkdir()
+    for rel in ("a/1.txt", "a/b/2.docx", "a/b/3.PDF", "z.html", "notes.png", "~$lock.docx", ".x.csv.tmp",
+                ".hidden/4.txt", ".5.txt"):
+        (tmp_path / rel).write_text("甲。", encoding="utf-8")
+    found = names(expand_inputs([str(tmp_path)]))
+    assert found == [str(tmp_path / p) for p in ("z.html", "a/1.txt", "a/b/2.docx", "a/b/3.PDF")]
+
+
+def test_expand_globs_text_and_stdin_and_keeps_missing_files_to_fail_later(tmp_path):
+    for name in ("r1.txt", "r2.txt", "s.csv"):
+        (tmp_path / name).write_text("甲。", encoding="utf-8")
+    reports = expand_inputs([str(tmp_path / "r*.txt"), "-", str(tmp_path / "gone.txt"), str(tmp_path / "q*.pdf")],
+                            texts=["一句话。"], stdin=lambda: "来自管道。".encode("gb18030"))
+    assert names(reports) == ["--text", str(tmp_path / "r1.txt"), str(tmp_path / "r2.txt"), "<stdin>",
+                              str(tmp_path / "gone.txt"), str(tmp_path / "q*.pdf")]
+    assert reports[0].read() == ["一句话。"]
+    assert reports[3].read() == ["来自管道。"]
+    results = list(tag_reports(reports[4:], _NeverCalled()))
+    assert [r.error for r in results] == [f"{tmp_path / 'gone.txt'}: no such file", f"{tmp_path / 'q*.pdf'}: no report file matches"]
+
+
+def test_empty_directory_is_an_error_not_silence(tmp_path):
+    (tmp_path / "only.png").write_bytes(b"x")
+    [report] = expand_inputs([str(tmp_path)])
+    with pytest.raises(Exception, match="no report files in this directory"):
+        report.read()
+
+
+class _NeverCalled:
+    def tag(self, *args):
+        raise AssertionError("a failed report must not reach the model")
+
+
+def test_rows_carry_position_heading_label_and_confidence_equal_to_max_probability(model):
+    sentences = segment(mk.REPORT_TEXT, "r")
+    rows, summary = Tagger(model, proba=True).tag("r.txt", sentences)
+    proba = model.pipeline.predict_proba([(s.text, s.heading) for s in sentences])
+    assert [(r["sentence"], r["heading"], r["text"]) for r in rows] == [(s.position, s.heading, s.text) for s in sentences]
+    for row, p in zip(rows, proba):
+        assert row["source"] == "r.txt"
+        assert row["label"] == model.labels[int(np.argmax(p))]
+        assert row["confidence"] == pytest.approx(p.max(), abs=1e-4)
+        assert row[f"p_{row['label']}"] == row["confidence"]
+        assert math.isclose(sum(row[f"p_{lab}"] for lab in LABELS), 1.0, abs_tol=1e-3)
+        assert "uncertain" not in row
+    assert summary["sentences"] == len(sentences) == sum(summary[f"n_{lab}"] for lab in LABELS)
+
+
+def test_proba_columns_follow_the_project_label_order_not_the_model_order(model):
+    assert model.labels != list(LABELS)  # the fixture's classes_ are sorted by code point
+    assert [c.name for c in Tagger(model, proba=True).columns][-6:] == [f"p_{lab}" for lab in LABELS]
+    assert ordered_labels(["其他", "新标签", "不足"]) == ["不足", "其他", "新标签"]
+
+
+def test_min_confidence_marks_uncertain_rows_and_keeps_their_label(model):
+    sentences = segment(mk.REPORT_TEXT, "r")
+    plain, _ = Tagger(model).tag("r", sentences)
+    threshold = sorted(r["confidence"] for r in plain)[len(plain) // 2]  # half above, half below
+    rows, summary = Tagger(model, min_confidence=threshold).tag("r", sentences)
+    assert [r["label"] for r in rows] == [r["label"] for r in plain]
+    assert [r["uncertain"] for r in rows] == [r["confidence"] < threshold for r in plain]
+    assert 0 < summary["uncertain"] == sum(r["uncertain"] for r in rows) < len(rows)
+
+
+def test_only_keeps_rows_of_those_labels_with_their_original_index_and_full_summary(model):
+    sentences = segment(mk.REPORT_TEXT, "r")
+    everything, full = Tagger(model).tag("r", sentences)
+    rows, summary = Tagger(model, only=frozenset({"不足"})).tag("r", sentences)
+    assert rows == [r for r in everything if r["label"] == "不足"]
+    assert rows and len(rows) < len(everything)
+    assert summary == full  # shares are of the whole report, whatever --only keeps
+
+
+def test_summary_shares_are_counts_over_sentences(model):
+    sentences = segment(mk.REPORT_TEXT * 3, "r")
+    _, summary = Tagger(model).tag("r", sentences)
+    for lab in LABELS:
+        assert summary[f"share_{lab}"] == round(summary[f"n_{lab}"] / len(sentences), 4)
+    assert sum(summary[f"share_{lab}"] for lab in LABELS) == pytest.approx(1.0, abs=1e-3)
+
+
+def test_large_reports_are_predicted_in_chunks_with_the_same_result(model, monkeypatch):
+    sentences = segment(mk.REPORT_TEXT * 5, "r")
+    whole = Tagger(model, proba=True).tag("r", sentences)
+    calls = []
+    original = model.pipeline.predict_proba
+    monkeypatch.setattr(tagging, "CHUNK", 4)
+    monkeypatch.setattr(model.pipeline, "predict_proba", lambda X: calls.append(len(X)) or original(X), raising=False)
+    assert Tagger(model, proba=True).tag("r", sentences) == whole
+    assert calls == [4] * (len(sentences) // 4) + ([len(sentences) % 4] if len(sentences) % 4 else [])
+
+
+def test_a_failing_report_is_reported_and_the_batch_goes_on(model, tmp_path):
+    good = mk.txt(tmp_path / "good.txt")
+    reports = expand_inputs([str(mk.empty(tmp_path / "empty.txt")), str(good), str(mk.corrupt_docx(tmp_path / "bad.docx"))])
+    results = list(tag_reports(reports, Tagger(model)))
+    assert [r.error is None for r in results] == [False, True, False]
+    assert results[0].error == f"{tmp_path / 'empty.txt'}: empty file"
+    assert results[1].summary["source"] == str(good) and len(results[1].rows) == 6
+
+
+def test_unknown_only_label_and_a_model_without_probabilities_are_model_errors(model):
+    with pytest.raises(ModelError, match="--only 不够: not a label of this model"):
+        Tagger(model, only=frozenset({"不够"}))
+
+    class NoProba:
+        classes_ = np.array(LABELS)
+
+        def predict(self, X):
+            return ["其他"] * len(X)
+
+    with pytest.raises(ModelError, match="gives no probabilities"):
+        Tagger(LoadedModel(NoProba(), list(LABELS), {}, "m.joblib"))
