@@ -25,7 +25,7 @@ _INPUT_HELP = (
 
 @app.command()
 def predict(
-    inputs: Annotated[Optional[list[str]], typer.Argument(metavar="[INPUT]...", help=_INPUT_HELP, show_default=False)] = None,
+    inputs: Annotated[Optional[list[str]], typer.Argument(metavar="INPUT", help=_INPUT_HELP, show_default=False)] = None,
     text: Annotated[Optional[list[str]], typer.Option("--text", help="A sentence or passage to tag (repeatable).", show_default=False)] = None,
     model: Annotated[Optional[str], typer.Option(help="A models/ directory, a .joblib file or an MLflow URI (models:/name@alias, runs:/id/model). Default: the model `fazhi train` saved last.", show_default=False)] = None,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write rows to this file; the format follows the suffix: .csv (UTF-8 with BOM, opens in Excel), .jsonl, .xlsx, .parquet. Default: a table on a terminal, JSON lines on a pipe.", show_default=False)] = None,
@@ -46,15 +46,13 @@ def predict(
     Examples: fazhi predict reports/ -o tagged.xlsx --summary shares.csv;
     fazhi predict 'downloads/*.pdf' --only 不足 -o gaps.csv; fazhi predict --text "……"
     """
-    import click
-
     from fazhi.output import OutputError, check_target
     from fazhi.persist import ModelError, load
     from fazhi.tagging import Tagger, expand_inputs
 
     if not inputs and not text:
         raise fail("nothing to tag: give report files, directories, globs, - for standard input, or --text")
-    reports = expand_inputs(inputs or [], text or [], text_column, lambda: click.get_binary_stream("stdin").read())
+    reports = expand_inputs(inputs or [], text or [], text_column, lambda: sys.stdin.buffer.read())
     input_paths = {r.path.resolve() for r in reports if r.path is not None}
     try:
         for target in (output, summary):

@@ -1,0 +1,253 @@
+"""`fazhi predict` end to end on real files: every output format, filters, summaries,
+failures in a batch, bad models and outputs that must not be clobbered."""
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import make_files as mk
+from fazhi.cli import app
+from fazhi.config import LABELS
+from test_output import read_back
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    return mk.make_model(tmp_path_factory.mktemp("models") / "m")
+
+
+@pytest.fixture()
+def reports(tmp_path):
+    """One report in each format users download, all with the same text."""
+    d = tmp_path / "reports"
+    (d / "sub").mkdir(parents=True)
+    return [
+        mk.docx(d / "a.docx"),
+        mk.pdf(d / "b.pdf"),
+        mk.html(d / "c.html", "gb2312"),
+        mk.txt(d / "sub" / "d.txt", "gb18030"),
+        mk.txt(d / "sub" / "e.txt", "utf-16"),
+    ]
+
+
+def predict(model_dir, *args, input=None):
+    return runner.invoke(app, ["predict", "--model", str(model_dir), *map(str, args)], input=input)
+
+
+def jsonl(text):
+    return [json.loads(line) for line in text.splitlines()]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".xlsx", ".parquet"])
+def test_a_directory_of_real_reports_is_tagged_into_each_format(model_dir, reports, tmp_path, suffix):
+    out = tmp_path / f"tagged{suffix}"
+    result = predict(model_dir, reports[0].parent, "-o", out)
+    assert result.exit_code == 0, result.output
+    rows = read_back(out) if suffix != ".csv" else list(csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines()))
+    assert list(rows[0]) == ["source", "sentence", "heading", "text", "label", "confidence"]
+    by_source = {}
+    for row in rows:
+        by_source.setdefault(row["source"], []).append(row)
+    assert sorted(by_source) == sorted(str(p) for p in reports)
+    for source, got in by_source.items():
+        texts = [r["text"] for r in got]
+        assert mk.SENTENCE_3 in texts and mk.HEADING_2 in texts, source
+        under = {r["text"]: r["heading"] for r in got}
+        assert under[mk.SENTENCE_3] == mk.HEADING_2, source
+        assert [int(r["sentence"]) for r in got] == list(range(len(got)))
+        assert all(r["label"] in LABELS and 0 < float(r["confidence"]) <= 1 for r in got)
+    assert f"{out}: {len(rows)} row(s) from 5 report(s)" in result.stderr
+
+
+def test_without_output_a_pipe_gets_json_lines_and_stdin_is_read(model_dir):
+    result = predict(model_dir, "-", input=mk.REPORT_TEXT.encode("gb18030"))
+    assert result.exit_code == 0, result.output
+    rows = jsonl(result.stdout)
+    assert [r["text"] for r in rows] == [t for _, t in _expected_sentences()]
+    assert {r["source"] for r in rows} == {"<stdin>"}
+
+
+def _expected_sentences():
+    from fazhi.segment import segment
+
+    return [(s.heading, s.text) for s in segment(mk.REPORT_TEXT)]
+
+
+def test_text_option_tags_sentences_given_on_the_command_line(model_dir):
+    result = predict(model_dir, "--text", "全市开展普法宣传活动。", "--text", "执法能力存在不足。", "--proba")
+    assert result.exit_code == 0, result.output
+    rows = jsonl(result.stdout)
+    assert [r["text"] for r in rows] == ["全市开展普法宣传活动。", "执法能力存在不足。"]
+    for r in rows:
+        assert r["confidence"] == max(r[f"p_{lab}"] for lab in LABELS)
+
+
+def test_only_keeps_the_rows_of_the_chosen_labels(model_dir, reports):
+    everything = jsonl(predict(model_dir, reports[3]).stdout)
+    result = predict(model_dir, reports[3], "--only", "不足", "--only", "普法宣传")
+    assert result.exit_code == 0, result.output
+    kept = jsonl(result.stdout)
+    assert kept == [r for r in everything if r["label"] in ("不足", "普法宣传")]
+    assert kept and len(kept) < len(everything)
+
+
+def test_summary_has_counts_and_shares_per_report_and_ignores_only(model_dir, reports, tmp_path):
+    summary = tmp_path / "summary.csv"
+    out = tmp_path / "rows.jsonl"
+    result = predict(model_dir, *reports[:2], "-o", out, "--summary", summary, "--only", "不足")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(summary.read_text(encoding="utf-8-sig").splitlines()))
+    assert [r["source"] for r in rows] == [str(p) for p in reports[:2]]
+    full = jsonl(predict(model_dir, *reports[:2]).stdout)
+    for row in rows:
+        mine = [r for r in full if r["source"] == row["source"]]
+        assert int(row["sentences"]) == len(mine)
+        for lab in LABELS:
+            n = sum(r["label"] == lab for r in mine)
+            assert int(row[f"n_{lab}"]) == n
+            assert float(row[f"share_{lab}"]) == pytest.approx(n / len(mine), abs=1e-4)
+    assert all(r["label"] == "不足" for r in read_back(out))
+
+
+def test_min_confidence_adds_an_uncertain_column_and_keeps_labels(model_dir, reports, tmp_path):
+    plain = jsonl(predict(model_dir, reports[0]).stdout)
+    threshold = sorted(r["confidence"] for r in plain)[len(plain) // 2]
+    out = tmp_path / "rows.parquet"
+    result = predict(model_dir, reports[0], "--min-confidence", threshold, "-o", out)
+    assert result.exit_code == 0, result.output
+    rows = read_back(out)
+    assert [r["label"] for r in rows] == [r["label"] for r in plain]
+    assert [r["uncertain"] for r in rows] == [r["confidence"] < threshold for r in plain]
+    assert any(r["uncertain"] for r in rows) and not all(r["uncertain"] for r in rows)
+
+
+def test_min_confidence_outside_zero_to_one_is_refused(model_dir):
+    result = predict(model_dir, "--text", "甲。", "--min-confidence", "1.5")
+    assert result.exit_code == 2
+    assert "Invalid value for '--min-confidence'" in result.output
+
+
+def test_a_batch_with_broken_files_writes_the_good_ones_and_exits_non_zero(model_dir, reports, tmp_path):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    broken = {
+        mk.corrupt_docx(bad / "corrupt.docx"): "not a valid .docx",
+        mk.empty(bad / "empty.txt"): "empty file",
+        mk.image_pdf(bad / "scan.pdf"): "no text layer (scanned PDF?)",
+        bad / "missing.html": "no such file",
+        mk.txt(bad / "photo.png"): "unsupported file type '.png'",
+    }
+    out = tmp_path / "out.xlsx"
+    summary = tmp_path / "summary.jsonl"
+    inputs = [reports[0], *broken, reports[1]]
+    result = predict(model_dir, *inputs, "-o", out, "--summary", summary)
+    assert result.exit_code == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == len(broken) + 1
+    for line, (path, why) in zip(errors, broken.items()):
+        assert line.startswith(f"error: {path}: {why}")
+    assert errors[-1] == "error: 5 of 7 input(s) could not be tagged (see above)"
+    assert {r["source"] for r in read_back(out)} == {str(reports[0]), str(reports[1])}
+    assert [r["source"] for r in read_back(summary)] == [str(reports[0]), str(reports[1])]
+    assert "Traceback" not in result.output
+
+
+def test_sentence_tables_use_text_column(model_dir, tmp_path):
+    table = tmp_path / "sentences.csv"
+    table.write_text("编号,句子\n1,加强普法宣传。\n2,存在不足。\n", encoding="utf-8-sig")
+    result = predict(model_dir, table, "--text-column", "句子")
+    assert result.exit_code == 0, result.output
+    assert [r["text"] for r in jsonl(result.stdout)] == ["加强普法宣传。", "存在不足。"]
+    wrong = predict(model_dir, table)
+    assert wrong.exit_code == 1
+    assert f"{table}: no column 'text' (columns: 编号, 句子); choose one with --text-column" in wrong.stderr
+
+
+def test_an_existing_output_is_replaced_only_with_force_and_an_input_never(model_dir, reports, tmp_path):
+    out = tmp_path / "out.csv"
+    out.write_text("keep me", encoding="utf-8")
+    refused = predict(model_dir, reports[3], "-o", out)
+    assert refused.exit_code == 1
+    assert refused.stderr == f"error: {out}: exists (use --force to replace it)\n"
+    assert out.read_text(encoding="utf-8") == "keep me"
+    assert predict(model_dir, reports[3], "-o", out, "--force").exit_code == 0
+    assert "confidence" in out.read_text(encoding="utf-8-sig")
+    as_input = predict(model_dir, out, "-o", out, "--force")
+    assert as_input.exit_code == 1
+    assert "is also an input; refusing to overwrite it" in as_input.stderr
+    assert "confidence" in out.read_text(encoding="utf-8-sig")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((), "nothing to tag"),
+        (("--text", "甲。", "-o", "out.txt"), "unknown output format '.txt'"),
+        (("--text", "甲。", "--only", "不够"), "--only 不够: not a label of this model"),
+        (("--text", "甲。", "-o", "same.csv", "--summary", "same.csv"), "given as both --output and --summary"),
+    ],
+)
+def test_bad_options_give_one_line_errors(model_dir, tmp_path, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    result = predict(model_dir, *args)
+    assert result.exit_code == 1
+    assert message in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_a_broken_or_missing_model_is_a_one_line_error(tmp_path, model_dir):
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "model.joblib").write_bytes(b"not a pickle")
+    result = predict(broken, "--text", "甲。")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: {broken / 'model.joblib'}: cannot load model")
+    assert len(result.stderr.splitlines()) == 1
+    tampered = tmp_path / "tampered"
+    tampered.mkdir()
+    for f in ("model.joblib", "model.json"):
+        (tampered / f).write_bytes((model_dir / f).read_bytes())
+    (tampered / "model.joblib").write_bytes((tampered / "model.joblib").read_bytes() + b"\0")
+    result = predict(tampered, "--text", "甲。")
+    assert result.exit_code == 1 and "does not match model.json" in result.stderr
+
+
+def _fazhi(args, env_extra=None, cwd=None):
+    """Run the installed command in a fresh process (imports, exit codes, no traceback)."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent), **(env_extra or {})}
+    code = "import sys; from fazhi.cli import main; sys.argv = ['fazhi', *sys.argv[1:]]; main()"
+    return subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True, env=env, cwd=cwd)
+
+
+def test_without_a_trained_model_the_error_says_to_run_fazhi_train(tmp_path):
+    done = _fazhi(["predict", "--text", "甲。"], {"FAZHI_HOME": str(tmp_path)})
+    assert done.returncode == 1
+    assert done.stderr == f"error: no trained model in {tmp_path / 'models'}: run `fazhi train` first\n"
+
+
+def test_tagging_a_sentence_imports_nothing_heavy_beyond_scikit_learn(model_dir):
+    # scikit-learn itself imports pandas (and with it pyarrow, rich...) when installed;
+    # predict --text must add nothing to what `import sklearn.linear_model` loads.
+    heavy = ("pandas", "mlflow", "rich", "docx", "pdfplumber", "bs4", "openpyxl", "pyarrow", "charset_normalizer", "skops")
+    report = f"print('LOADED', sorted(m for m in {heavy!r} if m in sys.modules))"
+    predict = (
+        "import sys\nfrom fazhi.cli import app\n"
+        f"try: app(['predict', '--model', {str(model_dir)!r}, '--text', '存在不足。'])\n"
+        f"except SystemExit: pass\n{report}\n"
+    )
+    baseline = f"import sys, sklearn.linear_model, jieba\n{report}\n"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent)}
+    done, base = (subprocess.run([sys.executable, "-c", c], capture_output=True, text=True, env=env) for c in (predict, baseline))
+    assert done.returncode == 0, done.stderr
+    assert '"text": "存在不足。"' in done.stdout
+    loaded = done.stdout.split("LOADED ")[1]
+    assert loaded == base.stdout.split("LOADED ")[1]
+    assert "mlflow" not in loaded and "docx" not in loaded

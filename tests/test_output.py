@@ -1,0 +1,152 @@
+"""Writers: every format reads back the same rows; writes are atomic and never clobber."""
+
+import csv
+import json
+
+import pytest
+
+from fazhi import output
+from fazhi.output import Column, OutputError, check_target, open_writer
+
+COLUMNS = [Column("source", "str"), Column("sentence", "int"), Column("text", "str"),
+           Column("confidence", "float"), Column("uncertain", "bool")]
+ROWS = [
+    {"source": "甲.docx", "sentence": 0, "text": "加强“八五”普法，宣传,引号\"与换行\n。", "confidence": 0.91, "uncertain": False},
+    {"source": "甲.docx", "sentence": 1, "text": "存在不足。", "confidence": 0.42, "uncertain": True},
+]
+
+
+def read_back(path):
+    """Rows of a written file as dicts of Python values, by format."""
+    suffix = path.suffix
+    if suffix == ".csv":
+        raw = path.read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf"), "CSV must carry a BOM for Excel"
+        rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines(keepends=True)))
+        return [{"source": r["source"], "sentence": int(r["sentence"]), "text": r["text"],
+                 "confidence": float(r["confidence"]), "uncertain": r["uncertain"] == "true"} for r in rows]
+    if suffix == ".jsonl":
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    if suffix == ".xlsx":
+        from openpyxl import load_workbook
+
+        book = load_workbook(path, read_only=True)
+        out = []
+        for sheet in book.worksheets:
+            values = list(sheet.values)
+            out.extend(dict(zip(values[0], v)) for v in values[1:])
+        return out
+    if suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        return pq.read_table(path).to_pylist()
+    raise AssertionError(suffix)
+
+
+@pytest.mark.parametrize("suffix", output.FORMATS)
+def test_each_format_reads_back_the_rows_written_in_several_calls(tmp_path, suffix):
+    path = tmp_path / f"out{suffix}"
+    with open_writer(path, COLUMNS) as writer:
+        writer.write(ROWS[:1])
+        writer.write([])
+        writer.write(ROWS[1:])
+    assert writer.rows == 2
+    assert read_back(path) == ROWS
+    assert list(tmp_path.iterdir()) == [path]  # no temporary file left
+
+
+def test_parquet_columns_are_typed(tmp_path):
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "out.parquet"
+    with open_writer(path, COLUMNS) as writer:
+        writer.write(ROWS)
+    assert [str(t) for t in pq.read_schema(path).types] == ["string", "int64", "string", "double", "bool"]
+
+
+def test_parquet_is_written_in_row_groups_as_rows_arrive(tmp_path, monkeypatch):
+    import pyarrow.parquet as pq
+
+    monkeypatch.setattr(output.ParquetWriter, "BATCH", 3)
+    path = tmp_path / "out.parquet"
+    with open_writer(path, COLUMNS) as writer:
+        for i in range(4):
+            writer.write(ROWS)  # 2 rows a call: the buffer reaches 3 at 4 rows, twice
+    meta = pq.ParquetFile(path).metadata
+    assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [4, 4]
+    assert read_back(path) == ROWS * 4
+
+
+def test_xlsx_continues_on_a_new_sheet_past_the_row_limit(tmp_path, monkeypatch):
+    monkeypatch.setattr(output, "XLSX_MAX_ROWS", 2)  # header + 1 row per sheet
+    path = tmp_path / "out.xlsx"
+    with open_writer(path, COLUMNS) as writer:
+        writer.write(ROWS + ROWS[:1])
+    from openpyxl import load_workbook
+
+    assert load_workbook(path, read_only=True).sheetnames == ["rows", "rows2", "rows3"]
+    assert read_back(path) == ROWS + ROWS[:1]
+
+
+def test_an_error_mid_write_leaves_the_existing_file_untouched_and_no_temporary(tmp_path):
+    path = tmp_path / "out.csv"
+    path.write_text("old", encoding="utf-8")
+    with pytest.raises(RuntimeError):
+        with open_writer(path, COLUMNS) as writer:
+            writer.write(ROWS)
+            raise RuntimeError("interrupted")
+    assert path.read_text(encoding="utf-8") == "old"
+    assert list(tmp_path.iterdir()) == [path]
+
+
+def test_committed_file_gets_normal_permissions_not_mkstemp_private_ones(tmp_path):
+    path = tmp_path / "out.jsonl"
+    with open_writer(path, COLUMNS) as writer:
+        writer.write(ROWS)
+    assert path.stat().st_mode & 0o044  # readable by group/others under a usual umask
+
+
+@pytest.mark.parametrize(
+    ("name", "force", "why"),
+    [
+        ("out.txt", False, "unknown output format '.txt'; use .csv, .jsonl, .xlsx, .parquet"),
+        ("out", False, "unknown output format '(no suffix)'"),
+        ("existing.csv", False, "exists (use --force to replace it)"),
+        ("input.csv", True, "is also an input; refusing to overwrite it"),
+        ("nodir/out.csv", False, "does not exist"),
+        ("adir.csv", True, "is a directory"),
+    ],
+)
+def test_check_target_refuses_what_would_lose_data(tmp_path, name, force, why):
+    (tmp_path / "existing.csv").write_text("x", encoding="utf-8")
+    (tmp_path / "input.csv").write_text("x", encoding="utf-8")
+    (tmp_path / "adir.csv").mkdir()
+    target = tmp_path / name
+    with pytest.raises(OutputError) as info:
+        check_target(target, {(tmp_path / "input.csv").resolve()}, force)
+    assert str(info.value) == f"{target}: {why}" or (str(info.value).startswith(f"{target}: ") and why in str(info.value))
+
+
+def test_check_target_accepts_a_new_file_or_an_existing_one_with_force(tmp_path):
+    (tmp_path / "existing.csv").write_text("x", encoding="utf-8")
+    check_target(tmp_path / "new.parquet", set(), force=False)
+    check_target(tmp_path / "existing.csv", set(), force=True)
+
+
+def test_stream_jsonl_writes_only_the_columns_in_order():
+    import io
+
+    buf = io.StringIO()
+    writer = output.StreamJsonl(buf, COLUMNS[:3])
+    writer.write([{**ROWS[1], "extra": 1}])
+    assert buf.getvalue() == '{"source": "甲.docx", "sentence": 1, "text": "存在不足。"}\n'
+
+
+def test_terminal_table_shows_text_literally_not_as_markup():
+    from rich.console import Console
+
+    console = Console(record=True, width=120, color_system=None)
+    output.TerminalTable(console, COLUMNS).write([{**ROWS[1], "text": "依据[bold]〔2023〕19号[/bold]文件。"}])
+    shown = console.export_text()
+    assert "[bold]〔2023〕19号[/bold]" in shown
+    assert "0.42" in shown and "⚠" in shown and "甲.docx" in shown
