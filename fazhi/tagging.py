@@ -166,9 +166,7 @@ class Tagger:
         uncertain = 0
         for start in range(0, len(sentences), CHUNK):
             chunk = sentences[start : start + CHUNK]
-            # The model contract: a sequence of (text, heading) pairs.
-            proba = self.model.pipeline.predict_proba([(s.text, s.heading) for s in chunk])
-            proba = proba[:, self._column_of]
+            proba = self._predict_proba(chunk)
             best = proba.argmax(axis=1)
             for s, k, p in zip(chunk, best.tolist(), proba.tolist()):
                 label, confidence = self.labels[k], p[k]
@@ -185,6 +183,15 @@ class Tagger:
                     row.update((proba_column(lab), round(q, 4)) for lab, q in zip(self.labels, p))
                 rows.append(row)
         return rows, self._summary(source, len(sentences), counts, uncertain)
+
+    def _predict_proba(self, chunk: Sequence[Sentence]):
+        # The model contract: a sequence of (text, heading) pairs.
+        try:
+            proba = self.model.pipeline.predict_proba([(s.text, s.heading) for s in chunk])
+        except Exception as exc:  # e.g. a pickle from older code of its own classes
+            why = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            raise ModelError(f"{self.model.source}: the model fails to predict ({why}); retrain it with `fazhi train`") from None
+        return proba[:, self._column_of]
 
     def _summary(self, source: str, total: int, counts: Counter[str], uncertain: int) -> dict:
         row: dict = {SOURCE_COL: source, SENTENCES_COL: total}

@@ -251,3 +251,20 @@ def test_tagging_a_sentence_imports_nothing_heavy_beyond_scikit_learn(model_dir)
     loaded = done.stdout.split("LOADED ")[1]
     assert loaded == base.stdout.split("LOADED ")[1]
     assert "mlflow" not in loaded and "docx" not in loaded
+
+
+def test_a_model_that_fails_at_prediction_is_a_one_line_error_and_writes_nothing(tmp_path, monkeypatch, model_dir):
+    # Like a pickle whose classes changed in the code since it was saved.
+    import make_files
+
+    def broken(pairs):
+        raise AttributeError("'SentenceInput' object has no attribute 'heading_mark'")
+
+    monkeypatch.setattr(make_files, "texts_of", broken)
+    out = tmp_path / "out.csv"
+    result = predict(model_dir, "--text", "甲。", "-o", out)
+    assert result.exit_code == 1
+    assert result.stderr == (f"error: {model_dir / 'model.joblib'}: the model fails to predict (AttributeError: "
+                             "'SentenceInput' object has no attribute 'heading_mark'); retrain it with `fazhi train`\n")
+    assert not out.exists()
+    assert not list(tmp_path.glob(".out.csv*"))  # the temporary file is gone too

@@ -29,8 +29,8 @@ def predict(
     text: Annotated[Optional[list[str]], typer.Option("--text", help="A sentence or passage to tag (repeatable).", show_default=False)] = None,
     model: Annotated[Optional[str], typer.Option(help="A models/ directory, a .joblib file or an MLflow URI (models:/name@alias, runs:/id/model). Default: the model `fazhi train` saved last.", show_default=False)] = None,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write rows to this file; the format follows the suffix: .csv (UTF-8 with BOM, opens in Excel), .jsonl, .xlsx, .parquet. Default: a table on a terminal, JSON lines on a pipe.", show_default=False)] = None,
-    force: Annotated[bool, typer.Option(help="Replace an existing --output/--summary file (an input is never replaced).")] = False,
-    proba: Annotated[bool, typer.Option(help="Add one probability column per label (p_<label>).")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing --output/--summary file (an input is never replaced).")] = False,
+    proba: Annotated[bool, typer.Option("--proba", help="Add one probability column per label (p_<label>).")] = False,
     min_confidence: Annotated[Optional[float], typer.Option(min=0.0, max=1.0, help="Mark rows whose confidence is below this in an `uncertain` column; the label stays.", show_default=False)] = None,
     only: Annotated[Optional[list[str]], typer.Option(help=f"Keep only rows with this label (repeatable), e.g. --only 不足. Labels: {' '.join(LABELS)}.", show_default=False)] = None,
     summary: Annotated[Optional[Path], typer.Option(help="Write one row per report (sentence counts and shares per label) to this .csv/.jsonl/.xlsx/.parquet file, and show it on the terminal.", show_default=False)] = None,
@@ -68,7 +68,7 @@ def predict(
         raise fail(str(exc)) from None
     try:
         failed, tagged, rows = _run(reports, tagger, output, summary, quiet)
-    except OutputError as exc:
+    except (OutputError, ModelError) as exc:  # outputs are left as they were
         raise fail(str(exc)) from None
     except BrokenPipeError:
         _silence_stdout()  # the reader (e.g. `| head`) left: stop quietly
