@@ -164,3 +164,12 @@ def _load_mlflow(uri: str) -> LoadedModel:
     return LoadedModel(pipeline, _labels_of(uri, pipeline), {}, uri)
 
 
+
+
+def add_to_card(directory: Path, extra: dict[str, Any]) -> None:
+    """Merge `extra` into a saved model's card (e.g. its MLflow run), atomically."""
+    from fazhi.corpus import write_atomic
+
+    card_path = Path(directory) / CARD_FILE
+    card = {**_read_card(card_path), **extra}
+    write_atomic(card_path, json.dumps(card, ensure_ascii=False, indent=2).encode())

@@ -1,0 +1,125 @@
+"""Input selection and TF-IDF feature sets for sentences (and their headings).
+
+The first step of every pipeline is `SentenceInput`: it accepts what callers have —
+a DataFrame with `text` and optional `heading` columns (MLflow pyfunc, Spark), a
+sequence of (text, heading) pairs, or plain strings — and returns an (n, 2) object
+array [text, heading]. `make_features` then builds a ColumnTransformer of TF-IDF
+blocks over those two columns, chosen by name (FEATURE_SETS).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.compose import ColumnTransformer
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from features.tokenize import JiebaTokenizer
+
+TEXT, HEADING = "text", "heading"  # the input contract's column names (= fazhi.config)
+FEATURE_SETS: tuple[str, ...] = ("words", "chars", "both")
+_DIGITS = re.compile(r"\d+(?:\.\d+)?")
+
+
+class SentenceInput(TransformerMixin, BaseEstimator):
+    """Any accepted input → an (n, 2) object array of [text, heading].
+
+    normalize_digits: every number becomes "0", so "召开会议28次" and "召开会议14次"
+    share features; counts and years carry no topic.
+    heading_mark: prefixed to every heading, so the heading block never has an empty
+    vocabulary (data without headings) and "no heading" is itself a feature.
+    """
+
+    def __init__(self, normalize_digits: bool = True, heading_mark: str = "^"):
+        self.normalize_digits = normalize_digits
+        self.heading_mark = heading_mark
+
+    def fit(self, X, y=None):
+        self.n_features_in_ = 2
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        out = _as_text_heading(X)
+        if self.normalize_digits:
+            sub = _DIGITS.sub
+            out = np.array([[sub("0", t), sub("0", h)] for t, h in out], dtype=object).reshape(-1, 2)
+        if self.heading_mark:
+            out[:, 1] = [self.heading_mark + h for h in out[:, 1]]
+        return out
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        return np.array([TEXT, HEADING], dtype=object)
+
+
+def _as_text_heading(X) -> np.ndarray:
+    if isinstance(X, str):
+        raise ValueError("expected a sequence of sentences, got a single string")
+    if hasattr(X, "columns"):  # a DataFrame (pandas or alike): never import pandas here
+        columns = list(X.columns)
+        if TEXT in columns:
+            text = X[TEXT]
+        elif len(columns) == 1:
+            text = X[columns[0]]
+        else:
+            raise ValueError(f"input has no {TEXT!r} column (columns: {columns})")
+        heading = X[HEADING] if HEADING in columns else [""] * len(X)
+        return np.array([[_clean(t), _clean(h)] for t, h in zip(text, heading)], dtype=object).reshape(-1, 2)
+    arr = np.asarray(X, dtype=object)
+    if arr.ndim == 1:
+        return np.array([[_clean(t), ""] for t in arr], dtype=object).reshape(-1, 2)
+    if arr.ndim == 2 and arr.shape[1] in (1, 2):
+        heading = arr[:, 1] if arr.shape[1] == 2 else [""] * len(arr)
+        return np.array([[_clean(t), _clean(h)] for t, h in zip(arr[:, 0], heading)], dtype=object).reshape(-1, 2)
+    raise ValueError(f"expected texts or (text, heading) pairs, got an array of shape {arr.shape}")
+
+
+def _clean(value) -> str:
+    # None / NaN (missing heading in a DataFrame) → "".
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return str(value).strip()
+
+
+def word_vectorizer(user_words: Iterable[str] = (), ngram_range=(1, 2), min_df: int = 1) -> TfidfVectorizer:
+    """TF-IDF over jieba words (1–2 grams by default)."""
+    return TfidfVectorizer(
+        tokenizer=JiebaTokenizer(user_words),
+        token_pattern=None,
+        lowercase=False,
+        ngram_range=ngram_range,
+        min_df=min_df,
+        sublinear_tf=True,
+    )
+
+
+def char_vectorizer(ngram_range=(1, 3), min_df: int = 1) -> TfidfVectorizer:
+    """TF-IDF over characters (1–3 grams by default); needs no segmenter."""
+    return TfidfVectorizer(analyzer="char", lowercase=False, ngram_range=ngram_range, min_df=min_df, sublinear_tf=True)
+
+
+def make_features(
+    feature_set: str = "both", heading: bool = False, user_words: Iterable[str] = (), heading_weight: float = 0.5
+) -> ColumnTransformer:
+    """TF-IDF blocks over SentenceInput's columns (0 = text, 1 = heading).
+
+    feature_set: "words" (jieba 1–2 grams), "chars" (char 1–3 grams) or "both".
+    heading: add the sentence's heading as its own block (char 1–2 grams, so it needs
+    no jieba), scaled by heading_weight: the heading hints at the topic of the section,
+    the sentence itself should still decide.
+    """
+    if feature_set not in FEATURE_SETS:
+        raise ValueError(f"unknown feature set {feature_set!r}; choose one of {', '.join(FEATURE_SETS)}")
+    user_words = tuple(user_words)
+    blocks = []
+    if feature_set in ("words", "both"):
+        blocks.append(("words", word_vectorizer(user_words), 0))
+    if feature_set in ("chars", "both"):
+        blocks.append(("chars", char_vectorizer(), 0))
+    weights = None
+    if heading:
+        blocks.append(("heading", char_vectorizer(ngram_range=(1, 2)), 1))
+        weights = {name: 1.0 for name, _, _ in blocks} | {"heading": heading_weight}
+    return ColumnTransformer(blocks, remainder="drop", transformer_weights=weights, sparse_threshold=1.0)

@@ -1,0 +1,72 @@
+"""Shared fixtures: the bundled corpus, a small subset of it, and a trained model.
+
+`trained_model_dir` is a fast model (chars + logistic regression) fitted on the
+bundled corpus and saved with fazhi.persist.save; prediction tests load it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from pathlib import Path
+
+import pytest
+
+from fazhi.config import CORPUS_FILE, REPORT_COL, SENTENCE_COLUMNS
+from fazhi.corpus import read_rows
+
+
+def _corpus_path() -> Path:
+    # FAZHI_TEST_CORPUS: run the suite against another labeled file (e.g. a new release).
+    return Path(os.environ.get("FAZHI_TEST_CORPUS", CORPUS_FILE))
+
+
+@pytest.fixture(scope="session")
+def corpus_file() -> Path:
+    return _corpus_path()
+
+
+@pytest.fixture(scope="session")
+def corpus_rows(corpus_file) -> list[dict[str, str]]:
+    return read_rows(corpus_file)
+
+
+def write_rows(path: Path, rows: list[dict[str, str]], columns=SENTENCE_COLUMNS, delimiter=",") -> Path:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(columns), delimiter=delimiter, lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_text("\ufeff" + buf.getvalue(), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def small_corpus(tmp_path_factory, corpus_rows) -> Path:
+    """Three of the bundled reports: grouped CV still works, training is quicker."""
+    reports = sorted({r[REPORT_COL] for r in corpus_rows})[:3]
+    rows = [r for r in corpus_rows if r[REPORT_COL] in reports]
+    return write_rows(tmp_path_factory.mktemp("data") / "small.csv", rows)
+
+
+@pytest.fixture(scope="session")
+def trained_model_dir(tmp_path_factory, corpus_file) -> Path:
+    """A chars + logreg model fitted on the bundled corpus, saved as models/<name>/."""
+    from fazhi import persist
+    from fazhi.evaluation import read_labeled
+    from fazhi.model import build_pipeline
+
+    data = read_labeled(corpus_file, strict=True)
+    pipeline = build_pipeline(feature_set="chars", classifier="logreg", C=10.0, heading=True)
+    pipeline.fit(data.X, data.y)
+    models = tmp_path_factory.mktemp("models")
+    card = {"config": {"feature_set": "chars", "classifier": "logreg"}, "data": {"sha256": data.sha256}}
+    return persist.save(pipeline, models / "chars-logreg", card, models_dir=models)
+
+
+@pytest.fixture()
+def store(tmp_path, monkeypatch) -> str:
+    """A fresh SQLite MLflow store in tmp_path, also set as MLFLOW_TRACKING_URI."""
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    return uri
