@@ -26,7 +26,7 @@ class OutputError(Exception):
 @dataclass(frozen=True)
 class Column:
     name: str
-    kind: str  # "str", "int", "float" or "bool": typed columns in .parquet and .xlsx
+    kind: str  # "str", "int", "float" or "bool": typed columns in .parquet and .xlsx; "pct" on screen only
 
 
 def check_target(path: Path, inputs: set[Path], force: bool, option: str = "--output") -> None:
@@ -240,8 +240,10 @@ def table(rows: list[dict], columns: list[Column], title: str | None = None) -> 
 
     t = Table(title=title, title_justify="left", show_lines=False)
     for c in columns:
-        numeric = c.kind in ("int", "float")
-        t.add_column(c.name, justify="right" if numeric else "left", overflow="fold", no_wrap=numeric)
+        numeric = c.kind in ("int", "float", "pct")
+        # Long text columns fold; the first one keeps room to stay readable.
+        wide = not numeric and c is next((x for x in columns if x.kind == "str"), None)
+        t.add_column(c.name, justify="right" if numeric else "left", overflow="fold", min_width=12 if wide else None)
     for row in rows:
         t.add_row(*(Text(_show(row.get(c.name), c.kind)) for c in columns))
     return t
@@ -254,4 +256,6 @@ def _show(value: Any, kind: str) -> str:
         return "⚠" if value else ""
     if kind == "float":
         return f"{value:.2f}"
+    if kind == "pct":
+        return f"{value:.0%}"
     return str(value)

@@ -82,7 +82,7 @@ def predict(
 
 def _run(reports, tagger, output: Path | None, summary: Path | None, quiet: bool) -> tuple[int, int, int]:
     """Tag reports one at a time into the writers; (failed, tagged, rows written)."""
-    from fazhi.output import StreamJsonl, TerminalTable, open_writer, table
+    from fazhi.output import StreamJsonl, TerminalTable, open_writer
     from fazhi.tagging import tag_reports
 
     stdout_tty, stderr_tty = sys.stdout.isatty(), sys.stderr.isatty()
@@ -114,8 +114,23 @@ def _run(reports, tagger, output: Path | None, summary: Path | None, quiet: bool
             if progress is not None:
                 progress[0].advance(progress[1])
     if shown_summaries:
-        console.print(table(shown_summaries, tagger.summary_columns, f"Summary ({summary})"))
+        console.print(_summary_table(shown_summaries, tagger, summary))
     return failed, tagged, rows_out.rows
+
+
+def _summary_table(rows: list[dict], tagger, path: Path) -> Any:
+    """The summary, narrow enough for a terminal: file name, sentences, share per label."""
+    from fazhi.output import Column, table
+
+    labels = tagger.labels
+    extra = [c for c in tagger.summary_columns if c.name == "uncertain"]
+    columns = [Column("report", "str"), Column("n", "int"), *(Column(lab, "pct") for lab in labels), *extra]
+    shown = [
+        {"report": Path(r["source"]).name, "n": r["sentences"], "uncertain": r.get("uncertain"),
+         **{lab: r[f"share_{lab}"] for lab in labels}}
+        for r in rows
+    ]
+    return table(shown, columns, f"Sentences per label ({path})")
 
 
 def _console(stderr: bool) -> Any:
