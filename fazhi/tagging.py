@@ -169,14 +169,16 @@ class Tagger:
             proba = self._predict_proba(chunk)
             best = proba.argmax(axis=1)
             for s, k, p in zip(chunk, best.tolist(), proba.tolist()):
-                label, confidence = self.labels[k], p[k]
+                # Rounded before the threshold test, so a row shown with confidence
+                # 0.6 is never marked uncertain at --min-confidence 0.6.
+                label, confidence = self.labels[k], round(p[k], 4)
                 counts[label] += 1
                 low = self.min_confidence is not None and confidence < self.min_confidence
                 uncertain += low
                 if self.only and label not in self.only:
                     continue
                 row = {SOURCE_COL: source, INDEX_COL: s.position, HEADING_COL: s.heading, TEXT_COL: s.text,
-                       LABEL_COL: label, CONFIDENCE_COL: round(confidence, 4)}
+                       LABEL_COL: label, CONFIDENCE_COL: confidence}
                 if self.min_confidence is not None:
                     row[UNCERTAIN_COL] = low
                 if self.proba:

@@ -20,8 +20,8 @@ runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    return mk.make_model(tmp_path_factory.mktemp("models") / "m")
+def model_dir(trained_model_dir):
+    return trained_model_dir
 
 
 @pytest.fixture()
@@ -255,12 +255,12 @@ def test_tagging_a_sentence_imports_nothing_heavy_beyond_scikit_learn(model_dir)
 
 def test_a_model_that_fails_at_prediction_is_a_one_line_error_and_writes_nothing(tmp_path, monkeypatch, model_dir):
     # Like a pickle whose classes changed in the code since it was saved.
-    import make_files
+    from features.text import SentenceInput
 
-    def broken(pairs):
+    def broken(self, X):
         raise AttributeError("'SentenceInput' object has no attribute 'heading_mark'")
 
-    monkeypatch.setattr(make_files, "texts_of", broken)
+    monkeypatch.setattr(SentenceInput, "transform", broken)
     out = tmp_path / "out.csv"
     result = predict(model_dir, "--text", "甲。", "-o", out)
     assert result.exit_code == 1

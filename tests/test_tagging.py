@@ -14,8 +14,8 @@ from fazhi.tagging import Tagger, expand_inputs, ordered_labels, tag_reports
 
 
 @pytest.fixture(scope="module")
-def model(tmp_path_factory):
-    return load(mk.make_model(tmp_path_factory.mktemp("models") / "m"))
+def model(trained_model_dir):
+    return load(trained_model_dir)
 
 
 def names(reports):
