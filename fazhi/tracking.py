@@ -31,6 +31,7 @@ CV_METRIC = "cv_macro_f1"  # the figure that decides who is champion
 TRUSTED_TYPES = [
     "features.tokenize.JiebaTokenizer",
     "features.text.SentenceInput",
+    "features.text.HeadingVectorizer",
     # scikit-learn's private helpers inside CalibratedClassifierCV (linearsvc, ridge).
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",

@@ -29,13 +29,10 @@ class SentenceInput(TransformerMixin, BaseEstimator):
 
     normalize_digits: every number becomes "0", so "召开会议28次" and "召开会议14次"
     share features; counts and years carry no topic.
-    heading_mark: prefixed to every heading, so the heading block never has an empty
-    vocabulary (data without headings) and "no heading" is itself a feature.
     """
 
-    def __init__(self, normalize_digits: bool = True, heading_mark: str = "^"):
+    def __init__(self, normalize_digits: bool = True):
         self.normalize_digits = normalize_digits
-        self.heading_mark = heading_mark
 
     def fit(self, X, y=None):
         self.n_features_in_ = 2
@@ -46,8 +43,6 @@ class SentenceInput(TransformerMixin, BaseEstimator):
         if self.normalize_digits:
             sub = _DIGITS.sub
             out = np.array([[sub("0", t), sub("0", h)] for t, h in out], dtype=object).reshape(-1, 2)
-        if self.heading_mark:
-            out[:, 1] = [self.heading_mark + h for h in out[:, 1]]
         return out
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
@@ -100,6 +95,25 @@ def char_vectorizer(ngram_range=(1, 3), min_df: int = 1) -> TfidfVectorizer:
     return TfidfVectorizer(analyzer="char", lowercase=False, ngram_range=ngram_range, min_df=min_df, sublinear_tf=True)
 
 
+class HeadingVectorizer(TfidfVectorizer):
+    """TF-IDF for an optional column: all-empty training input gives an all-zero block.
+
+    A missing heading must add no signal (text-only input at prediction time would
+    otherwise look like a top-level line), and data without headings must still train.
+    """
+
+    def fit(self, raw_documents, y=None):
+        self.fit_transform(raw_documents, y)
+        return self
+
+    def fit_transform(self, raw_documents, y=None):
+        docs = [str(d) for d in raw_documents]
+        if any(d.strip() for d in docs):
+            return super().fit_transform(docs, y)
+        super().fit_transform(["\x00"])  # a one-term vocabulary that no real text contains
+        return self.transform(docs)
+
+
 def make_features(
     feature_set: str = "both", heading: bool = False, user_words: Iterable[str] = (), heading_weight: float = 0.5
 ) -> ColumnTransformer:
@@ -120,6 +134,6 @@ def make_features(
         blocks.append(("chars", char_vectorizer(), 0))
     weights = None
     if heading:
-        blocks.append(("heading", char_vectorizer(ngram_range=(1, 2)), 1))
+        blocks.append(("heading", HeadingVectorizer(analyzer="char", lowercase=False, ngram_range=(1, 2), sublinear_tf=True), 1))
         weights = {name: 1.0 for name, _, _ in blocks} | {"heading": heading_weight}
     return ColumnTransformer(blocks, remainder="drop", transformer_weights=weights, sparse_threshold=1.0)

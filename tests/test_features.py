@@ -95,11 +95,11 @@ def test_a_chars_model_never_loads_jieba():
 def test_sentence_input_accepts_every_input_form(X):
     out = SentenceInput().fit(X).transform(X)
     assert out.shape == (2, 2)
-    assert out.tolist() == [["甲 0年", "^一、标题"], ["乙", "^"]]
+    assert out.tolist() == [["甲 0年", "一、标题"], ["乙", ""]]
 
 
 def test_sentence_input_plain_strings_and_text_only_dataframe_get_empty_headings():
-    sel = SentenceInput(normalize_digits=False, heading_mark="")
+    sel = SentenceInput(normalize_digits=False)
     assert sel.transform(["甲12", "乙"]).tolist() == [["甲12", ""], ["乙", ""]]
     assert sel.transform(pd.DataFrame({"text": ["甲", "乙", "丙"]})).tolist() == [["甲", ""], ["乙", ""], ["丙", ""]]
     assert list(sel.get_feature_names_out()) == ["text", "heading"]
@@ -134,3 +134,12 @@ def test_feature_sets_name_their_blocks_in_feature_names():
 def test_unknown_feature_set_is_rejected():
     with pytest.raises(ValueError, match="unknown feature set 'bigrams'"):
         make_features("bigrams")
+
+
+def test_a_missing_heading_adds_nothing_and_data_without_headings_still_trains():
+    feats = make_features("chars", heading=True)
+    X = SentenceInput().transform([("开展普法", "一、普法"), ("调解纠纷", "")])
+    block = feats.fit_transform(X)[:, [i for i, n in enumerate(feats.get_feature_names_out()) if n.startswith("heading__")]]
+    assert block[0].nnz > 0 and block[1].nnz == 0
+    no_headings = SentenceInput().transform(["开展普法", "调解纠纷"])
+    assert make_features("chars", heading=True).fit_transform(no_headings).shape[0] == 2

@@ -37,6 +37,16 @@ RunNameOpt = Annotated[Optional[str], typer.Option("--run-name", help="MLflow ru
 JobsOpt = Annotated[int, typer.Option("--jobs", min=1, help="Processes for cross-validation folds / sweep configurations.")]
 
 
+def _quiet_mlflow() -> None:
+    """MLflow's INFO lines (creating tables, registering) would clutter our one-line output."""
+    import logging
+    import os
+
+    if "MLFLOW_LOGGING_LEVEL" not in os.environ:  # the user's choice wins
+        os.environ["MLFLOW_LOGGING_LEVEL"] = "WARNING"  # read when mlflow is imported
+        logging.getLogger("mlflow").setLevel(logging.WARNING)  # if it already is
+
+
 @contextlib.contextmanager
 def progress(description: str, total: int) -> Iterator[Callable[[], None]]:
     """A rich progress bar on a terminal (stderr); a no-op when not a TTY."""
@@ -95,11 +105,9 @@ def train(
 ) -> None:
     """Cross-validate by report, fit on all data, save under models/, log to MLflow.
 
-    Prints out-of-fold per-label precision/recall/F1, macro-F1 and accuracy next to a
-    majority-class baseline. The fitted pipeline is saved as joblib with a JSON card;
-    with tracking on, it is also logged and registered as `fazhi-sentence`, and the
-    alias @champion moves to it only if its CV macro-F1 beats the champion's.
+    Prints out-of-fold per-label precision/recall/F1, macro-F1 and accuracy next to a majority-class baseline. The fitted pipeline is saved as joblib with a JSON card; with tracking on, it is also logged and registered as `fazhi-sentence`, and the alias @champion moves to it only if its CV macro-F1 beats the champion's.
     """
+    _quiet_mlflow()
     import time
 
     from fazhi import persist
@@ -152,6 +160,24 @@ def train(
     typer.echo(f"saved {saved}")
 
 
+@contextlib.contextmanager
+def _env(name: str, value: str | None) -> Iterator[None]:
+    """Set an environment variable for the duration of a block (if value is given)."""
+    import os
+
+    old = os.environ.get(name)
+    if value:
+        os.environ[name] = value
+    try:
+        yield
+    finally:
+        if value:
+            if old is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = old
+
+
 def _safe(name: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)
 
@@ -177,9 +203,9 @@ def sweep(
 ) -> None:
     """Grouped CV of every feature set × classifier × C; a ranked table at the end.
 
-    One MLflow parent run holds a nested run per configuration; the table is logged as
-    an artifact. Models are not saved: train the best one with `fazhi train`.
+    One MLflow parent run holds a nested run per configuration; the table is logged as an artifact. Models are not saved: train the best one with `fazhi train`.
     """
+    _quiet_mlflow()
     from fazhi.sweep import grid_configs, ranked_table, run_grid
 
     try:
@@ -193,17 +219,18 @@ def sweep(
     configs = grid_configs(feats, clfs, cvals, class_weight=class_weight.value, heading=heading)
     tracking = _setup_tracking(tracking_uri, experiment) if track else None
     grid = {"features": feats, "classifiers": clfs, "C": cvals, "class_weight": class_weight.value, "heading": heading}
-    with progress("sweep", total=len(configs)) as advance:
-        if tracking is None:
-            rows, baseline = run_grid(configs, dataset, jobs=jobs, on_config=advance)
-        else:
-            with tracking.sweep_run(run_name, grid, dataset):
-                rows, baseline = run_grid(configs, dataset, jobs=jobs, on_config=advance, log_child=tracking.log_sweep_child)
     command = "fazhi sweep " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["sweep"] else "fazhi sweep"
-    table = ranked_table(rows, baseline, dataset, command)
+    with contextlib.ExitStack() as stack:
+        log_child = None
+        if tracking is not None:
+            stack.enter_context(tracking.sweep_run(run_name, grid, dataset))
+            log_child = tracking.log_sweep_child
+        with progress("sweep", total=len(configs)) as advance:
+            rows, baseline = run_grid(configs, dataset, jobs=jobs, on_config=advance, log_child=log_child)
+        table = ranked_table(rows, baseline, dataset, command)
+        if tracking is not None:
+            tracking.log_sweep_summary(table, rows, rows[0])  # inside the parent run
     typer.echo(table)
-    if tracking is not None:
-        tracking.log_sweep_summary(table, rows, rows[0])
     if output is not None:
         from fazhi.corpus import write_atomic
 
@@ -224,6 +251,7 @@ def evaluate(
     tracking_uri: UriOpt = None,
 ) -> None:
     """Score a trained model on a labeled file: per-label P/R/F1, macro-F1, accuracy, confusion."""
+    _quiet_mlflow()
     import json
 
     from fazhi.corpus import CorpusError, write_atomic
@@ -234,12 +262,9 @@ def evaluate(
         dataset = read_labeled(data)
     except CorpusError as exc:
         raise fail(str(exc)) from None
-    if tracking_uri:  # an MLflow URI model is looked up in this store too
-        import os
-
-        os.environ["MLFLOW_TRACKING_URI"] = tracking_uri
     try:
-        loaded = load(model)
+        with _env("MLFLOW_TRACKING_URI", tracking_uri):  # an MLflow model URI is looked up in this store
+            loaded = load(model)
     except ModelError as exc:
         raise fail(str(exc)) from None
     unknown = sorted(set(map(str, dataset.y)) - set(loaded.labels))

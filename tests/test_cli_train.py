@@ -1,0 +1,190 @@
+"""`fazhi train | sweep | evaluate | ui` through Typer's CliRunner, and the script wrappers."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import write_rows
+from fazhi import persist
+from fazhi.cli import app
+from fazhi.config import LABELS, PROJECT_ROOT
+from fazhi.evaluation import read_labeled, scores
+
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args))
+
+
+def assert_one_line_error(result, *fragments: str, code: int = 1):
+    assert result.exit_code == code, result.output
+    err = result.stderr.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: "), result.stderr
+    for f in fragments:
+        assert f in err[0], err[0]
+    assert "Traceback" not in result.output + result.stderr
+
+
+def test_train_without_tracking_saves_a_model_with_its_card(tmp_path, small_corpus):
+    out = tmp_path / "models"
+    result = run("train", "--data", str(small_corpus), "--features", "chars", "--classifier", "ridge",
+                 "--no-track", "--output-dir", str(out), "--run-name", "r1")
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "3-fold CV grouped by report" in result.output and "majority-class baseline" in result.output
+    assert (out / "LATEST").read_text().strip() == str((out / "r1").resolve())
+    loaded = persist.load(out / "r1")
+    card = loaded.card
+    assert card["config"]["classifier"] == "ridge" and card["config"]["feature_set"] == "chars"
+    assert f"macro-F1 {card['metrics']['cv']['macro_f1']:.3f}" in result.output
+    assert card["data"]["sha256"] == persist.sha256_file(small_corpus) and "mlflow" not in card
+    assert set(loaded.labels) <= set(LABELS) and hasattr(loaded.pipeline, "predict_proba")
+    assert "cross-validating" not in result.output  # no progress bar when not a TTY
+
+
+def test_evaluate_writes_the_json_contract(tmp_path, trained_model_dir, corpus_rows):
+    rows = corpus_rows[::7]
+    data = write_rows(tmp_path / "eval.csv", rows)
+    out = tmp_path / "metrics.json"
+    result = run("evaluate", "--model", str(trained_model_dir), "--data", str(data), "--output", str(out), "--no-track")
+    assert result.exit_code == 0, result.output + result.stderr
+    metrics = json.loads(out.read_text("utf-8"))
+    assert {"macro_f1", "accuracy", "n", "per_label"} <= set(metrics) and metrics["n"] == len(rows)
+    for label, s in metrics["per_label"].items():
+        assert label in LABELS and set(s) == {"precision", "recall", "f1", "support"}
+    assert sum(s["support"] for s in metrics["per_label"].values()) == len(rows)
+    # The same figures, recomputed from the model's own predictions.
+    ds = read_labeled(data)
+    expected = scores(ds.y, persist.load(trained_model_dir).pipeline.predict(ds.X))
+    assert metrics["macro_f1"] == pytest.approx(expected["macro_f1"])
+    assert metrics["accuracy"] == pytest.approx(expected["accuracy"])
+    assert f"macro-F1 {metrics['macro_f1']:.3f}" in result.output and "true\\pred" in result.output
+
+
+def test_evaluate_reads_jsonl_without_report_ids(tmp_path, trained_model_dir, corpus_rows):
+    data = tmp_path / "eval.jsonl"
+    data.write_text("".join(json.dumps({"text": r["text"], "label": r["label"]}, ensure_ascii=False) + "\n" for r in corpus_rows[:30]), "utf-8")
+    out = tmp_path / "m.json"
+    result = run("evaluate", "--model", str(trained_model_dir / "model.joblib"), "--data", str(data), "--output", str(out), "--no-track")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(out.read_text("utf-8"))["n"] == 30
+
+
+@pytest.mark.parametrize(
+    ("content", "fragments"),
+    [
+        ("text,label\n开展普法宣传,普法\n", ["label(s) 普法 not known to the model"]),
+        ("text,heading\n开展普法宣传,\n", ["missing column(s) label"]),
+        ("", ["the file is empty"]),
+        ("text,label\n", ["no rows below the header"]),
+    ],
+    ids=["unknown-label", "missing-column", "empty-file", "header-only"],
+)
+def test_evaluate_rejects_bad_data_in_one_line(tmp_path, trained_model_dir, content, fragments):
+    data = tmp_path / "bad.csv"
+    data.write_text(content, encoding="utf-8")
+    result = run("evaluate", "--model", str(trained_model_dir), "--data", str(data), "--no-track")
+    assert_one_line_error(result, str(data), *fragments)
+
+
+def test_evaluate_rejects_unreadable_models_in_one_line(tmp_path, corpus_rows):
+    data = write_rows(tmp_path / "d.csv", corpus_rows[:5])
+    garbage = tmp_path / "model.joblib"
+    garbage.write_bytes(b"not a pickle")
+    assert_one_line_error(run("evaluate", "--model", str(garbage), "--data", str(data), "--no-track"), "cannot load model")
+    assert_one_line_error(run("evaluate", "--model", str(tmp_path / "nope"), "--data", str(data), "--no-track"), "no such model file")
+    missing = run("evaluate", "--model", "models:/no-such-model@champion", "--data", str(data), "--no-track",
+                  "--tracking-uri", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    assert_one_line_error(missing, "models:/no-such-model@champion", "cannot load model")
+    assert_one_line_error(run("evaluate", "--data", str(tmp_path / "absent.csv"), "--no-track"), "absent.csv", "cannot read")
+
+
+@pytest.mark.parametrize(
+    ("content", "args", "fragments"),
+    [
+        ("report_id,position,heading,text,label\nr,0,,甲。,普法\n", [], ["row 2: label '普法' is not one of"]),
+        ("text,label\n甲,其他\n", [], ["missing column(s)"]),
+        ("report_id,position,heading,text,label\nr,0,,甲。,其他\nr,1,,乙。,不足\n", [], ["at least two reports"]),
+        ("report_id,position,heading,text,label\nr,0,,甲。,其他\n", ["--C", "0"], ["--C must be positive"]),
+    ],
+    ids=["bad-label", "no-report-id", "one-report", "bad-C"],
+)
+def test_train_rejects_bad_input_in_one_line(tmp_path, content, args, fragments):
+    data = tmp_path / "bad.csv"
+    data.write_text(content, encoding="utf-8")
+    result = run("train", "--data", str(data), "--no-track", "--output-dir", str(tmp_path / "m"), *args)
+    assert_one_line_error(result, *fragments)
+    assert not (tmp_path / "m").exists()
+
+
+def test_train_rejects_an_unknown_choice_with_a_usage_error(small_corpus, tmp_path):
+    result = run("train", "--data", str(small_corpus), "--classifier", "svm", "--no-track")
+    assert result.exit_code == 2 and "svm" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_sweep_without_tracking_prints_and_writes_a_ranked_table(small_corpus, tmp_path):
+    out = tmp_path / "results.md"
+    result = run("sweep", "--data", str(small_corpus), "--features", "chars,words", "--classifiers", "complementnb",
+                 "--C", "0.1,10", "--no-track", "--output", str(out), "--jobs", "2")
+    assert result.exit_code == 0, result.output + result.stderr
+    table = out.read_text("utf-8")
+    assert table in result.output
+    rows = [line.split(" | ") for line in table.splitlines() if line.startswith("| ") and line[2].isdigit()]
+    assert len(rows) == 4
+    f1 = [float(r[4]) for r in rows]
+    assert f1 == sorted(f1, reverse=True) and f1[0] > f1[-1]
+    assert "| majority class | baseline |" in table
+
+
+def test_sweep_rejects_a_bad_grid(small_corpus):
+    assert_one_line_error(run("sweep", "--data", str(small_corpus), "--classifiers", "svm", "--no-track"), "bad grid", "svm")
+    assert_one_line_error(run("sweep", "--data", str(small_corpus), "--C", "a,b", "--no-track"), "not a comma-separated list")
+
+
+@pytest.mark.parametrize("script", ["train.py", "evaluate.py"])
+def test_script_wrappers_are_the_cli_commands(script):
+    out = subprocess.run([sys.executable, str(PROJECT_ROOT / script), "--help"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert f"fazhi {script[:-3]}" in out.stdout and "--data" in out.stdout
+
+
+def test_script_wrapper_reports_errors_like_the_cli(tmp_path):
+    out = subprocess.run([sys.executable, str(PROJECT_ROOT / "evaluate.py"), "--data", str(tmp_path / "x.csv"), "--no-track"],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 1 and out.stderr.strip().startswith("error: ") and "Traceback" not in out.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_ui_serves_the_store_and_prints_its_address(tmp_path, small_corpus):
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    port = _free_port()
+    fazhi = Path(sys.executable).with_name("fazhi")
+    proc = subprocess.Popen([str(fazhi), "ui", "--tracking-uri", uri, "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+    try:
+        assert proc.stdout.readline().startswith(f"MLflow UI on http://127.0.0.1:{port}")
+        url = f"http://127.0.0.1:{port}/api/2.0/mlflow/experiments/search?max_results=10"
+        deadline, body = time.time() + 90, None
+        while time.time() < deadline and body is None:
+            try:
+                body = json.loads(urllib.request.urlopen(url, timeout=2).read())
+            except OSError:
+                time.sleep(0.5)
+        assert body is not None, "the UI did not answer"
+        assert "experiments" in body
+    finally:
+        os.killpg(proc.pid, 15)  # the ui command and the server it started
+        proc.wait(timeout=30)

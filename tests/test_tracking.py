@@ -1,0 +1,168 @@
+"""MLflow tracking on a real SQLite store in a temporary directory.
+
+Runs are read back with MlflowClient; the registered model loads through
+models:/fazhi-sentence@champion and predicts on a DataFrame of several rows.
+"""
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import mlflow
+import pandas as pd
+import pytest
+from mlflow.tracking import MlflowClient
+from typer.testing import CliRunner
+
+from fazhi import persist
+from fazhi.config import CHAMPION_ALIAS, LABELS, REGISTERED_MODEL
+from fazhi.persist import sha256_file
+
+runner = CliRunner()
+
+
+def cli(*args: str):
+    result = runner.invoke(__import__("fazhi.cli", fromlist=["app"]).app, list(args))
+    assert result.exit_code == 0, result.output + (result.stderr or "")
+    return result
+
+
+@pytest.fixture(scope="module")
+def tracked(tmp_path_factory, small_corpus):
+    """Three training runs in one store: a good one, a worse one, the worse one --promote'd."""
+    root = tmp_path_factory.mktemp("store")
+    uri = f"sqlite:///{root / 'mlflow.db'}"
+    common = ("train", "--data", str(small_corpus), "--output-dir", str(root / "models"))
+    # The first run finds the store through MLFLOW_TRACKING_URI, the others through --tracking-uri.
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MLFLOW_TRACKING_URI", uri)
+        good = cli(*common, "--features", "chars", "--classifier", "sgd", "--C", "10", "--run-name", "good")
+    worse_args = (*common, "--tracking-uri", uri, "--features", "chars", "--classifier", "complementnb", "--C", "0.01")
+    worse = cli(*worse_args, "--run-name", "worse")
+    promoted = cli(*worse_args, "--run-name", "promoted", "--promote")
+    mlflow.set_tracking_uri(uri)
+    return {"uri": uri, "root": root, "client": MlflowClient(uri), "outputs": (good, worse, promoted)}
+
+
+def _run(tracked, name):
+    runs = tracked["client"].search_runs(
+        [e.experiment_id for e in tracked["client"].search_experiments()], f"attributes.run_name = '{name}'"
+    )
+    assert len(runs) == 1
+    return runs[0]
+
+
+def test_training_run_logs_every_param_and_the_data(tracked, small_corpus):
+    params = _run(tracked, "good").data.params
+    assert params["feature_set"] == "chars" and params["classifier"] == "sgd" and params["C"] == "10.0"
+    assert params["class_weight"] == "balanced" and params["seed"] == "0"
+    assert params["pipeline.clf__alpha"] == str(1e-4 / 10)  # the classifier's own hyper-parameter
+    assert params["data_sha256"] == sha256_file(small_corpus)
+    rows = list(csv.DictReader(io.StringIO(small_corpus.read_text(encoding="utf-8-sig"))))
+    assert params["n_rows"] == str(len(rows)) and params["n_reports"] == "3"
+    for label in {r["label"] for r in rows}:
+        assert params[f"n_label.{label}"] == str(sum(r["label"] == label for r in rows))
+    import sklearn
+
+    assert params["version.scikit-learn"] == sklearn.__version__ and "version.mlflow" in params
+
+
+def test_training_run_metrics_match_the_saved_model_card(tracked):
+    run = _run(tracked, "good")
+    metrics = run.data.metrics
+    card = persist.load(tracked["root"] / "models" / "good").card
+    assert card["mlflow"]["run_id"] == run.info.run_id
+    cv = card["metrics"]["cv"]
+    assert metrics["cv_macro_f1"] == pytest.approx(cv["macro_f1"])
+    assert metrics["cv_accuracy"] == pytest.approx(cv["accuracy"])
+    for label, s in cv["per_label"].items():
+        assert metrics[f"cv_f1_{label}"] == pytest.approx(s["f1"])
+        assert metrics[f"cv_precision_{label}"] == pytest.approx(s["precision"])
+    assert metrics["baseline_macro_f1"] < metrics["cv_macro_f1"]
+    assert metrics["fit_seconds"] > 0 and metrics["cv_seconds"] > 0
+
+
+def test_training_run_artifacts(tracked, tmp_path):
+    client, run = tracked["client"], _run(tracked, "good")
+    names = {a.path for a in client.list_artifacts(run.info.run_id)}
+    assert {"confusion_matrix.png", "confusion_matrix.csv", "classification_report.txt", "oof_errors.csv", "top_terms.json", "metrics.json"} <= names
+    local = Path(mlflow.artifacts.download_artifacts(run_id=run.info.run_id, dst_path=str(tmp_path)))
+    n = int(run.data.params["n_rows"])
+    matrix = list(csv.reader(io.StringIO((local / "confusion_matrix.csv").read_text("utf-8"))))
+    assert sum(int(v) for row in matrix[1:] for v in row[1:]) == n
+    errors = list(csv.DictReader(io.StringIO((local / "oof_errors.csv").read_text("utf-8-sig"))))
+    assert len(errors) == round(n * (1 - run.data.metrics["cv_accuracy"]))
+    assert set(errors[0]) >= {"text", "true", "predicted", "probability"}
+    assert all(e["true"] != e["predicted"] and 0 <= float(e["probability"]) <= 1 for e in errors)
+    assert (local / "confusion_matrix.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    terms = json.loads((local / "top_terms.json").read_text("utf-8"))
+    assert set(terms) <= set(LABELS) and all(len(v) == 20 for v in terms.values())
+    assert "macro-F1" in (local / "classification_report.txt").read_text("utf-8")
+
+
+def test_artifacts_live_beside_the_store_not_in_the_working_directory(tracked):
+    exp = mlflow.get_experiment_by_name("fazhi")
+    assert exp.artifact_location == (tracked["root"] / "mlruns").as_uri()
+    assert not (Path.cwd() / "mlruns" / exp.experiment_id).exists()
+
+
+def test_champion_moves_only_for_a_better_model_or_with_promote(tracked):
+    client = tracked["client"]
+    good, worse, promoted = (_run(tracked, n) for n in ("good", "worse", "promoted"))
+    assert worse.data.metrics["cv_macro_f1"] < good.data.metrics["cv_macro_f1"]
+    versions = {mv.run_id: mv.version for mv in client.search_model_versions(f"name='{REGISTERED_MODEL}'")}
+    assert len(versions) == 3
+    out_good, out_worse, out_promoted = (r.output for r in tracked["outputs"])
+    assert "is now @champion (first model)" in out_good
+    assert f"@champion stays version {versions[good.info.run_id]}" in out_worse
+    assert "forced by --promote" in out_promoted
+    champion = client.get_model_version_by_alias(REGISTERED_MODEL, CHAMPION_ALIAS)
+    assert champion.run_id == promoted.info.run_id
+
+
+def test_champion_loads_by_alias_and_predicts_a_dataframe_row_by_row(tracked):
+    model = mlflow.pyfunc.load_model(f"models:/{REGISTERED_MODEL}@{CHAMPION_ALIAS}")
+    texts = ["深入开展普法宣传教育", "推行双随机一公开监管", "人民调解组织调解纠纷", "优化营商环境", "执法人员力量薄弱"]
+    frame = pd.DataFrame({"text": texts, "heading": [""] * 5})
+    predicted = list(model.predict(frame))
+    assert len(predicted) == 5 and set(predicted) <= set(LABELS)
+    assert list(model.predict(pd.DataFrame({"text": texts}))) == predicted  # heading is optional
+    # The registered model is the very pipeline saved with joblib.
+    saved = persist.load(tracked["root"] / "models" / "promoted").pipeline
+    assert list(saved.predict(frame)) == predicted
+    schema = model.metadata.get_input_schema()
+    assert schema.input_names() == ["text", "heading"]
+
+
+def test_the_good_model_predicts_sensibly_through_mlflow(tracked):
+    # The "good" run's model, by run URI: the strongest cues of each topic land right.
+    run = _run(tracked, "good")
+    model = mlflow.pyfunc.load_model(f"runs:/{run.info.run_id}/model")
+    texts = ["深入开展法治宣传教育活动", "人民调解组织调解矛盾纠纷", "优化法治化营商环境"]
+    assert list(model.predict(pd.DataFrame({"text": texts}))) == ["普法宣传", "矛盾化解", "营商环境"]
+
+
+def test_evaluate_logs_an_evaluation_run(tracked, small_corpus, tmp_path):
+    out = tmp_path / "m.json"
+    cli("evaluate", "--model", f"models:/{REGISTERED_MODEL}@{CHAMPION_ALIAS}", "--data", str(small_corpus),
+        "--tracking-uri", tracked["uri"], "--run-name", "eval", "--output", str(out))
+    run = _run(tracked, "eval")
+    assert run.data.tags["fazhi.kind"] == "evaluate"
+    assert run.data.params["model"] == f"models:/{REGISTERED_MODEL}@{CHAMPION_ALIAS}"
+    assert run.data.metrics["eval_macro_f1"] == pytest.approx(json.loads(out.read_text("utf-8"))["macro_f1"])
+
+
+def test_sweep_logs_a_parent_run_with_one_nested_run_per_configuration(tracked, small_corpus):
+    result = cli("sweep", "--data", str(small_corpus), "--features", "chars", "--classifiers", "sgd,complementnb",
+                 "--C", "1,10", "--tracking-uri", tracked["uri"], "--run-name", "sweep", "--jobs", "1")
+    parent = _run(tracked, "sweep")
+    client = tracked["client"]
+    children = client.search_runs([parent.info.experiment_id], f"tags.mlflow.parentRunId = '{parent.info.run_id}'")
+    assert sorted(r.info.run_name for r in children) == sorted(
+        f"chars-{c}-C{C}-heading" for c in ("sgd", "complementnb") for C in ("1", "10")
+    )
+    best = max(r.data.metrics["cv_macro_f1"] for r in children)
+    assert parent.data.metrics["best_cv_macro_f1"] == pytest.approx(best)
+    table = Path(mlflow.artifacts.download_artifacts(run_id=parent.info.run_id, artifact_path="sweep_results.md")).read_text("utf-8")
+    assert table in result.output and "majority class" in table
