@@ -268,3 +268,19 @@ def test_a_model_that_fails_at_prediction_is_a_one_line_error_and_writes_nothing
                              "'SentenceInput' object has no attribute 'heading_mark'); retrain it with `fazhi train`\n")
     assert not out.exists()
     assert not list(tmp_path.glob(".out.csv*"))  # the temporary file is gone too
+
+
+def test_a_write_failure_is_one_line_and_leaves_the_old_output(tmp_path, monkeypatch, model_dir, reports):
+    from fazhi import output
+
+    def disk_full(self, rows):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(output.CsvWriter, "_write", disk_full)
+    out = tmp_path / "out.csv"
+    out.write_text("previous run", encoding="utf-8")
+    result = predict(model_dir, reports[3], "-o", out, "--force")
+    assert result.exit_code == 1
+    assert result.stderr == "error: cannot write the output (No space left on device); nothing was replaced\n"
+    assert out.read_text(encoding="utf-8") == "previous run"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.csv")] == []

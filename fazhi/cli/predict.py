@@ -73,6 +73,10 @@ def predict(
     except BrokenPipeError:
         _silence_stdout()  # the reader (e.g. `| head`) left: stop quietly
         raise typer.Exit(0) from None
+    except OSError as exc:  # e.g. the disk filled up while writing
+        raise fail(f"cannot write the output ({exc.strerror or exc}); nothing was replaced") from None
+    except KeyboardInterrupt:
+        raise fail("interrupted; no output file was written or replaced", 130) from None
     if not quiet and output is not None:
         typer.echo(f"{output}: {rows} row(s) from {tagged} report(s)", err=True)
     if failed:
