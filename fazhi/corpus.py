@@ -23,6 +23,17 @@ class CorpusError(ValueError):
     """A labeled file that cannot be used; the message is one line for the user."""
 
 
+def publish(tmp: Path, path: Path) -> None:
+    """Rename a finished temporary file onto `path`, with the mode a new file gets.
+
+    mkstemp creates files readable by their owner only; a user's output should not be.
+    """
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
+    os.replace(tmp, path)
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write to a temporary file beside `path`, then rename: never a half-written file."""
     path = Path(path)
@@ -30,7 +41,7 @@ def write_atomic(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-        os.replace(tmp, path)
+        publish(Path(tmp), path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

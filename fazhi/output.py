@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from fazhi.corpus import publish
+
 FORMATS = (".csv", ".jsonl", ".xlsx", ".parquet")
 XLSX_MAX_ROWS = 1_048_576  # Excel's limit per sheet, header included
 
@@ -72,11 +74,7 @@ class FileWriter:
 
     def commit(self) -> None:
         self._close()
-        # mkstemp creates the file readable by its owner only; give it the usual mode.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(self.tmp, 0o666 & ~umask)
-        os.replace(self.tmp, self.path)
+        publish(self.tmp, self.path)
 
     def abort(self) -> None:
         try:

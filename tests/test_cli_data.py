@@ -117,3 +117,4 @@ def test_bundled_corpus_is_csv_a_spreadsheet_opens():
     assert raw.startswith("\ufeff".encode())
     rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
     assert rows and set(rows[0]) >= {"report_id", "text", "label", "heading"}
+

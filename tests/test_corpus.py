@@ -1,0 +1,31 @@
+"""Labeled sentence files: atomic writes, reading, validation."""
+
+import os
+
+import pytest
+
+from fazhi.corpus import CorpusError, read_rows, validate, write_atomic
+
+
+def test_write_atomic_gives_the_usual_mode_not_owner_only(tmp_path):
+    out = tmp_path / "x.csv"
+    write_atomic(out, b"a\n")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask
+    assert list(tmp_path.iterdir()) == [out]  # no temporary file left behind
+
+
+def test_read_rows_reads_tsv_by_suffix(tmp_path):
+    tsv = tmp_path / "s.tsv"
+    tsv.write_text("report_id\theading\ttext\tlabel\nr\t\t开展普法。\t普法宣传\n", encoding="utf-8")
+    rows = read_rows(tsv)
+    assert rows == [{"report_id": "r", "heading": "", "text": "开展普法。", "label": "普法宣传"}]
+    validate(tsv, rows)
+
+
+def test_validate_allows_empty_labels_for_a_file_being_labeled(tmp_path):
+    rows = [{"report_id": "r", "heading": "", "text": "开展普法。", "label": ""}]
+    validate(tmp_path / "new.csv", rows, require_labels=False)
+    with pytest.raises(CorpusError, match="row 2: empty label"):
+        validate(tmp_path / "new.csv", rows)
