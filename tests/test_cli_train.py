@@ -188,3 +188,13 @@ def test_ui_serves_the_store_and_prints_its_address(tmp_path, small_corpus):
     finally:
         os.killpg(proc.pid, 15)  # the ui command and the server it started
         proc.wait(timeout=30)
+
+
+def test_sweep_default_grid_is_sweep_default_cs():
+    import inspect
+
+    from fazhi.cli.train import sweep
+    from fazhi.sweep import DEFAULT_CS
+
+    default = inspect.signature(sweep).parameters["Cs"].default
+    assert [float(c) for c in default.split(",")] == list(DEFAULT_CS)

@@ -74,7 +74,7 @@ def test_defaults_are_valid_choices():
 @pytest.mark.parametrize("classifier", ["logreg", "linearsvc", "complementnb"])
 def test_top_terms_name_the_telling_words_of_each_label(classifier):
     p = build_pipeline(feature_set="words", classifier=classifier, heading=False, C=10.0).fit(X_TOY, Y_TOY)
-    terms = top_terms(p, n=5)
+    terms = top_terms(p, n=10)
     assert set(terms) == {"普法宣传", "行政执法", "矛盾化解"}
     assert any("执法" in t for t, _ in terms["行政执法"])
     assert any("调解" in t or "矛盾" in t for t, _ in terms["矛盾化解"])

@@ -191,7 +191,7 @@ def sweep(
     data: DataOpt = CORPUS_FILE,
     features: Annotated[str, typer.Option("--features", help=f"Comma-separated feature sets ({', '.join(FEATURE_SETS)}).")] = ",".join(FEATURE_SETS),
     classifiers: Annotated[str, typer.Option("--classifiers", help=f"Comma-separated classifiers ({', '.join(CLASSIFIERS)}).")] = ",".join(CLASSIFIERS),
-    Cs: Annotated[str, typer.Option("--C", help="Comma-separated C values. " + _C_HELP)] = "1,10",
+    Cs: Annotated[str, typer.Option("--C", help="Comma-separated C values. " + _C_HELP)] = "1,3,10,20",  # = sweep.DEFAULT_CS
     class_weight: Annotated[ClassWeight, typer.Option("--class-weight", help="Class weighting for every configuration.")] = ClassWeight(DEFAULTS.class_weight),
     heading: Annotated[bool, typer.Option("--heading/--no-heading", help="Heading block in every configuration.")] = DEFAULTS.heading,
     experiment: ExperimentOpt = DEFAULT_EXPERIMENT,
