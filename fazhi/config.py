@@ -14,10 +14,11 @@ LABELS: tuple[str, ...] = ("普法宣传", "行政执法", "矛盾化解", "营�
 # Columns of a labeled or segmented sentence file (a contract with other tools).
 REPORT_COL = "report_id"
 POSITION_COL = "position"
-HEADING_COL = "heading"
+HEADING_COL = "heading"  # the nearest enclosing numbered heading
+SECTION_COL = "section"  # every enclosing heading, outermost first (what the model reads)
 TEXT_COL = "text"
 LABEL_COL = "label"
-SENTENCE_COLUMNS: tuple[str, ...] = (REPORT_COL, POSITION_COL, HEADING_COL, TEXT_COL, LABEL_COL)
+SENTENCE_COLUMNS: tuple[str, ...] = (REPORT_COL, POSITION_COL, HEADING_COL, SECTION_COL, TEXT_COL, LABEL_COL)
 
 # The project root is the checkout that holds this package (an editable install);
 # FAZHI_HOME points elsewhere, e.g. for a non-editable install.

@@ -56,7 +56,7 @@ def sentences_to_csv(sentences: Iterable[Sentence], labels: Iterable[str] | None
     for s in sentences:
         row = asdict(s)
         label = next(labels) if labels is not None else ""
-        writer.writerow([row["report_id"], row["position"], row["heading"], row["text"], label])
+        writer.writerow([row["report_id"], row["position"], row["heading"], row["section"], row["text"], label])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 

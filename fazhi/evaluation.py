@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from fazhi.config import HEADING_COL, LABEL_COL, LABELS, POSITION_COL, REPORT_COL, TEXT_COL
+from fazhi.config import HEADING_COL, LABEL_COL, LABELS, POSITION_COL, REPORT_COL, SECTION_COL, TEXT_COL
 from fazhi.corpus import CorpusError
 
 
@@ -39,6 +39,11 @@ class Dataset:
     def label_counts(self) -> dict[str, int]:
         values, counts = np.unique(self.y, return_counts=True)
         return {str(v): int(c) for v, c in sorted(zip(values, counts), key=lambda vc: label_order(vc[0]))}
+
+
+def context(row: dict[str, Any]) -> str:
+    """The model's second input: the section (all headings) if given, else the heading."""
+    return str(row.get(SECTION_COL) or row.get(HEADING_COL) or "").strip()
 
 
 def label_order(label: str) -> tuple[int, str]:
@@ -71,7 +76,7 @@ def read_labeled(path: Path, require_groups: bool = False, strict: bool = False)
             raise CorpusError(f"{path}: row {i}: empty text")
         if not str(row.get(LABEL_COL) or "").strip():
             raise CorpusError(f"{path}: row {i}: empty label")
-    X = np.array([[str(r[TEXT_COL]).strip(), str(r.get(HEADING_COL) or "").strip()] for r in rows], dtype=object)
+    X = np.array([[str(r[TEXT_COL]).strip(), context(r)] for r in rows], dtype=object)
     y = np.array([str(r[LABEL_COL]).strip() for r in rows], dtype=object)
     groups = np.array([str(r[REPORT_COL]) for r in rows], dtype=object) if REPORT_COL in rows[0] else None
     positions = [str(r.get(POSITION_COL, i)) for i, r in enumerate(rows)]

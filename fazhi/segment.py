@@ -4,7 +4,9 @@ A sentence (data/GUIDELINES.md) is a maximal span ending in 。！？； (full o
 width) or at a line break; closing quotes and brackets stay with the sentence they
 close; whitespace-only spans are dropped. A heading is a sentence that opens a line
 with a numbering such as ``一、``, ``（三）``, ``3.``, ``(2)``, ``①`` or ``第二部分``.
-Every sentence records the nearest enclosing heading: the one it stands under.
+Every sentence records the nearest enclosing heading (the one it stands under) and
+its section: all enclosing headings, outermost first, joined by SECTION_SEP. The
+section says more than the nearest heading (`1.加强培训力度` under `（一）…普法重点任务`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ _ENDS = "。！？；!?;"
 _CLOSERS = "”’）」』》】)]\"'"
 _SENTENCE = re.compile(rf"[^{_ENDS}]*[{_ENDS}]+[{re.escape(_CLOSERS)}]*|[^{_ENDS}]+$")
 
+SECTION_SEP = " › "
 _CN_NUM = "一二三四五六七八九十百零〇"
 # Numbering styles, outermost first; the index is the heading level.
 _HEADING_STYLES: tuple[re.Pattern[str], ...] = (
@@ -36,6 +39,7 @@ class Sentence:
     heading: str  # nearest enclosing numbered heading, "" if none
     text: str
     is_heading: bool = False
+    section: str = ""  # all enclosing headings, outermost first, "" if none
 
 
 def heading_level(text: str) -> int | None:
@@ -72,7 +76,8 @@ def iter_sentences(lines: Iterable[str], report_id: str = "") -> Iterator[Senten
                 while stack and stack[-1][0] >= level:
                     stack.pop()
             parent = stack[-1][1] if stack else ""
-            yield Sentence(report_id, position, parent, text, level is not None)
+            section = SECTION_SEP.join(h for _, h in stack)
+            yield Sentence(report_id, position, parent, text, level is not None, section)
             if level is not None:
                 stack.append((level, text))
             position += 1

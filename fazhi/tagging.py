@@ -187,9 +187,9 @@ class Tagger:
         return rows, self._summary(source, len(sentences), counts, uncertain)
 
     def _predict_proba(self, chunk: Sequence[Sentence]):
-        # The model contract: a sequence of (text, heading) pairs.
+        # The model contract: (text, context) pairs; the section is the richest context.
         try:
-            proba = self.model.pipeline.predict_proba([(s.text, s.heading) for s in chunk])
+            proba = self.model.pipeline.predict_proba([(s.text, s.section) for s in chunk])
         except Exception as exc:  # e.g. a pickle from older code of its own classes
             why = f"{type(exc).__name__}: {exc}".splitlines()[0]
             raise ModelError(f"{self.model.source}: the model fails to predict ({why}); retrain it with `fazhi train`") from None

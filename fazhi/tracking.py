@@ -156,23 +156,29 @@ def log_rows_csv(rows: list[dict[str, Any]], name: str, columns: list[str]) -> N
 
 
 def input_example(texts: list[tuple[str, str]]):
-    """A DataFrame example (text, heading) → a column signature (see STACK-NOTES)."""
+    """A DataFrame example (text, section) → a column signature (see STACK-NOTES)."""
     import pandas as pd
 
-    from fazhi.config import HEADING_COL, TEXT_COL
+    from fazhi.config import SECTION_COL, TEXT_COL
 
-    return pd.DataFrame({TEXT_COL: [t for t, _ in texts], HEADING_COL: [h for _, h in texts]})
+    return pd.DataFrame({TEXT_COL: [t for t, _ in texts], SECTION_COL: [s for _, s in texts]})
 
 
 def signature():
-    """text (required) and heading (optional) in; one label string per row out."""
+    """text (required), section or heading (optional) in; one label string per row out."""
     from mlflow.models import ModelSignature
     from mlflow.types import ColSpec, Schema
 
-    from fazhi.config import HEADING_COL, TEXT_COL
+    from fazhi.config import HEADING_COL, SECTION_COL, TEXT_COL
 
     return ModelSignature(
-        inputs=Schema([ColSpec("string", TEXT_COL), ColSpec("string", HEADING_COL, required=False)]),
+        inputs=Schema(
+            [
+                ColSpec("string", TEXT_COL),
+                ColSpec("string", SECTION_COL, required=False),
+                ColSpec("string", HEADING_COL, required=False),
+            ]
+        ),
         outputs=Schema([ColSpec("string")]),
     )
 

@@ -1,9 +1,11 @@
 """Input selection and TF-IDF feature sets for sentences (and their headings).
 
 The first step of every pipeline is `SentenceInput`: it accepts what callers have —
-a DataFrame with `text` and optional `heading` columns (MLflow pyfunc, Spark), a
-sequence of (text, heading) pairs, or plain strings — and returns an (n, 2) object
-array [text, heading]. `make_features` then builds a ColumnTransformer of TF-IDF
+a DataFrame with `text` and optional `section` / `heading` columns (MLflow pyfunc,
+Spark), a sequence of (text, heading) pairs, or plain strings — and returns an (n, 2)
+object array [text, heading]. "heading" is the sentence's context: its section (every
+enclosing heading, as fazhi.segment gives it) when the caller has it, else its
+nearest heading. `make_features` then builds a ColumnTransformer of TF-IDF
 blocks over those two columns, chosen by name (FEATURE_SETS).
 """
 
@@ -19,7 +21,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from features.tokenize import JiebaTokenizer
 
-TEXT, HEADING = "text", "heading"  # the input contract's column names (= fazhi.config)
+# The input contract's column names (= fazhi.config; features/ must not import fazhi).
+TEXT, HEADING, SECTION = "text", "heading", "section"
 FEATURE_SETS: tuple[str, ...] = ("words", "chars", "both")
 _DIGITS = re.compile(r"\d+(?:\.\d+)?")
 
@@ -60,7 +63,8 @@ def _as_text_heading(X) -> np.ndarray:
             text = X[columns[0]]
         else:
             raise ValueError(f"input has no {TEXT!r} column (columns: {columns})")
-        heading = X[HEADING] if HEADING in columns else [""] * len(X)
+        context = SECTION if SECTION in columns else HEADING
+        heading = X[context] if context in columns else [""] * len(X)
         return np.array([[_clean(t), _clean(h)] for t, h in zip(text, heading)], dtype=object).reshape(-1, 2)
     arr = np.asarray(X, dtype=object)
     if arr.ndim == 1:

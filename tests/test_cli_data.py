@@ -66,7 +66,7 @@ def test_segmenting_seeds_reproduces_the_bundled_corpus_texts(tmp_path):
     assert result.exit_code == 0, result.output
     fresh = read_rows(out)
     bundled = read_rows(CORPUS_FILE)
-    key = ("report_id", "position", "heading", "text")
+    key = ("report_id", "position", "heading", "section", "text")
     assert [tuple(r[k] for k in key) for r in fresh] == [tuple(r[k] for k in key) for r in bundled]
     assert all(r["label"] == "" for r in fresh)
 

@@ -98,6 +98,11 @@ def test_sentence_input_accepts_every_input_form(X):
     assert out.tolist() == [["甲 0年", "一、标题"], ["乙", ""]]
 
 
+def test_sentence_input_prefers_the_section_to_the_nearest_heading():
+    frame = pd.DataFrame({"text": ["甲"], "heading": ["1.学法"], "section": ["一、工作 › 1.学法"]})
+    assert SentenceInput().transform(frame).tolist() == [["甲", "一、工作 › 0.学法"]]
+
+
 def test_sentence_input_plain_strings_and_text_only_dataframe_get_empty_headings():
     sel = SentenceInput(normalize_digits=False)
     assert sel.transform(["甲12", "乙"]).tolist() == [["甲12", ""], ["乙", ""]]

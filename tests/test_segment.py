@@ -113,3 +113,15 @@ def test_a_report_without_headings():
     sents = segment("2023年,我区依法行政。\n成效明显;问题仍存。")
     assert [s.heading for s in sents] == ["", "", ""]
     assert not any(s.is_heading for s in sents)
+
+
+def test_the_section_joins_every_enclosing_heading_outermost_first():
+    sents = segment("一、主要工作\n（一）普法宣传\n1.注重学习。坚持学习。\n二、不足\n力量薄弱。")
+    assert [s.section for s in sents] == [
+        "",
+        "一、主要工作",
+        "一、主要工作 › （一）普法宣传",
+        "一、主要工作 › （一）普法宣传 › 1.注重学习。",
+        "",  # a new top-level heading closes the old section
+        "二、不足",
+    ]

@@ -132,7 +132,9 @@ def test_champion_loads_by_alias_and_predicts_a_dataframe_row_by_row(tracked):
     saved = persist.load(tracked["root"] / "models" / "promoted").pipeline
     assert list(saved.predict(frame)) == predicted
     schema = model.metadata.get_input_schema()
-    assert schema.input_names() == ["text", "heading"]
+    assert schema.input_names() == ["text", "section", "heading"]
+    with_section = pd.DataFrame({"text": texts, "section": ["一、主要工作 › （一）普法宣传"] * 5})
+    assert len(model.predict(with_section)) == 5
 
 
 def test_the_good_model_predicts_sensibly_through_mlflow(tracked):
