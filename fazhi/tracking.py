@@ -82,8 +82,7 @@ def pipeline_params(pipeline) -> dict[str, str]:
 def metric_dict(prefix: str, metrics: dict[str, Any]) -> dict[str, float]:
     """macro_f1, accuracy and per-label precision/recall/F1 as flat MLflow metrics.
 
-    MLflow metric names allow only ASCII-ish characters in some stores, so labels
-    are referred to by their position in LABELS order: f1_0 … (names in a param).
+    One metric per label and figure (cv_f1_不足 …), so the UI can chart and compare each.
     """
     out = {f"{prefix}macro_f1": metrics["macro_f1"], f"{prefix}accuracy": metrics["accuracy"]}
     for lab, s in metrics["per_label"].items():
