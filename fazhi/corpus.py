@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import tempfile
 from collections import Counter
@@ -61,7 +62,7 @@ def sentences_to_csv(sentences: Iterable[Sentence], labels: Iterable[str] | None
 
 
 def read_rows(path: Path) -> list[dict[str, str]]:
-    """Rows of a CSV/TSV file as dicts; a one-line CorpusError if it cannot be read."""
+    """Rows of a CSV, TSV or JSONL file as dicts; a one-line CorpusError if it cannot be read."""
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -74,8 +75,30 @@ def read_rows(path: Path) -> list[dict[str, str]]:
         raise CorpusError(f"{path}: line {line}: not UTF-8 (save the file as UTF-8)") from None
     if not text.strip():
         raise CorpusError(f"{path}: the file is empty")
+    if path.suffix.lower() in (".jsonl", ".ndjson"):
+        return _jsonl_rows(path, text)
     delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
     return list(csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter))
+
+
+def _jsonl_rows(path: Path, text: str) -> list[dict[str, str]]:
+    """One JSON object per line; blank lines skipped."""
+    rows = []
+    for i, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError:
+            raise CorpusError(f"{path}: line {i}: not a JSON object") from None
+        if not isinstance(row, dict):
+            raise CorpusError(f"{path}: line {i}: not a JSON object")
+        rows.append(row)
+    # Columns are those of the first row; a later row missing one shows as missing.
+    if rows and any(set(r) != set(rows[0]) for r in rows):
+        keys = set.intersection(*(set(r) for r in rows))
+        rows = [{k: r[k] for k in keys} for r in rows]
+    return rows
 
 
 def validate(path: Path, rows: list[dict[str, str]], require_labels: bool = True) -> None:

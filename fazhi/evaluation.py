@@ -9,7 +9,6 @@ folds.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -61,7 +60,7 @@ def read_labeled(path: Path, require_groups: bool = False, strict: bool = False)
     from fazhi.persist import sha256_file
 
     path = Path(path)
-    rows = _read_jsonl(path) if path.suffix.lower() in (".jsonl", ".ndjson") else read_rows(path)
+    rows = read_rows(path)
     if not rows:
         raise CorpusError(f"{path}: no rows below the header")
     missing = [c for c in (TEXT_COL, LABEL_COL) if c not in rows[0]]
@@ -81,33 +80,6 @@ def read_labeled(path: Path, require_groups: bool = False, strict: bool = False)
     groups = np.array([str(r[REPORT_COL]) for r in rows], dtype=object) if REPORT_COL in rows[0] else None
     positions = [str(r.get(POSITION_COL, i)) for i, r in enumerate(rows)]
     return Dataset(X.reshape(-1, 2), y, groups, positions, str(path), sha256_file(path))
-
-
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise CorpusError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    except UnicodeDecodeError:
-        raise CorpusError(f"{path}: not UTF-8 (save the file as UTF-8)") from None
-    if not text.strip():
-        raise CorpusError(f"{path}: the file is empty")
-    rows = []
-    for i, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except ValueError:
-            raise CorpusError(f"{path}: line {i}: not a JSON object") from None
-        if not isinstance(row, dict):
-            raise CorpusError(f"{path}: line {i}: not a JSON object")
-        rows.append(row)
-    # Columns are those of the first row; a later row missing one shows as missing.
-    if rows and any(set(r) != set(rows[0]) for r in rows):
-        keys = set.intersection(*(set(r) for r in rows))
-        rows = [{k: r[k] for k in keys} for r in rows]
-    return rows
 
 
 def scores(y_true: Sequence[str], y_pred: Sequence[str]) -> dict[str, Any]:

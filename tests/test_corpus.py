@@ -29,3 +29,13 @@ def test_validate_allows_empty_labels_for_a_file_being_labeled(tmp_path):
     validate(tmp_path / "new.csv", rows, require_labels=False)
     with pytest.raises(CorpusError, match="row 2: empty label"):
         validate(tmp_path / "new.csv", rows)
+
+
+def test_read_rows_reads_jsonl_and_names_a_bad_line(tmp_path):
+    good = tmp_path / "s.jsonl"
+    good.write_text('{"text": "开展普法。", "label": "普法宣传"}\n\n{"text": "力量薄弱。", "label": "不足"}\n', encoding="utf-8")
+    assert [r["label"] for r in read_rows(good)] == ["普法宣传", "不足"]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "甲"}\n[1, 2]\n', encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"bad.jsonl: line 2: not a JSON object"):
+        read_rows(bad)

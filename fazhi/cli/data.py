@@ -14,7 +14,7 @@ app = typer.Typer(help="Check the labeled corpus; segment new reports for labeli
 
 @app.command()
 def check(
-    file: Annotated[Path, typer.Argument(help="Labeled CSV/TSV (columns report_id, heading, text, label).")] = CORPUS_FILE,
+    file: Annotated[Path, typer.Argument(help="Labeled CSV, TSV or JSONL (columns report_id, heading, text, label).")] = CORPUS_FILE,
 ) -> None:
     """Validate a labeled sentence file and print counts per label and per report."""
     from fazhi.cli import fail
