@@ -101,7 +101,7 @@ def _jsonl_rows(path: Path, text: str) -> list[dict[str, str]]:
     return rows
 
 
-def validate(path: Path, rows: list[dict[str, str]], require_labels: bool = True) -> None:
+def validate(path: Path, rows: list[dict[str, str]]) -> None:
     """Raise CorpusError on the first problem, naming the file and the row (1 = header)."""
     if not rows:
         raise CorpusError(f"{path}: no rows below the header")
@@ -115,7 +115,7 @@ def validate(path: Path, rows: list[dict[str, str]], require_labels: bool = True
         if not text:
             raise CorpusError(f"{path}: row {i}: empty text")
         label = (row.get(LABEL_COL) or "").strip()
-        if require_labels and label not in LABELS:
+        if label not in LABELS:
             shown = f"label {label!r}" if label else "empty label"
             raise CorpusError(f"{path}: row {i}: {shown} is not one of {' '.join(LABELS)}")
         seen = first_label.setdefault(text, (label, i))

@@ -24,9 +24,8 @@ def test_read_rows_reads_tsv_by_suffix(tmp_path):
     validate(tsv, rows)
 
 
-def test_validate_allows_empty_labels_for_a_file_being_labeled(tmp_path):
+def test_validate_rejects_a_row_not_yet_labeled(tmp_path):
     rows = [{"report_id": "r", "heading": "", "text": "开展普法。", "label": ""}]
-    validate(tmp_path / "new.csv", rows, require_labels=False)
     with pytest.raises(CorpusError, match="row 2: empty label"):
         validate(tmp_path / "new.csv", rows)
 

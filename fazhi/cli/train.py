@@ -29,7 +29,7 @@ _C_HELP = "Inverse regularisation strength: " + "; ".join(f"{k}: {v}" for k, v i
 _URI_HELP = "MLflow tracking URI (default: MLFLOW_TRACKING_URI, else sqlite:///mlflow.db in the project)."
 
 DataOpt = Annotated[
-    Path, typer.Option("--data", help="Labeled CSV/TSV/JSONL (report_id, heading, text, label).")
+    Path, typer.Option("--data", help="Labeled CSV/TSV/JSONL: text, label, report_id (for grouped CV); section or heading if known.")
 ]
 UriOpt = Annotated[Optional[str], typer.Option("--tracking-uri", help=_URI_HELP)]
 ExperimentOpt = Annotated[str, typer.Option("--experiment", help="MLflow experiment name.")]
@@ -91,8 +91,8 @@ def train(
     classifier: Annotated[Classifier, typer.Option("--classifier", help="Linear classifier (all give probabilities).")] = Classifier(DEFAULTS.classifier),
     C: Annotated[float, typer.Option("--C", help=_C_HELP)] = DEFAULTS.C,
     class_weight: Annotated[ClassWeight, typer.Option("--class-weight", help="balanced: weight labels inversely to their frequency.")] = ClassWeight(DEFAULTS.class_weight),
-    heading: Annotated[bool, typer.Option("--heading/--no-heading", help="Add the sentence's heading as its own TF-IDF block.")] = DEFAULTS.heading,
-    heading_weight: Annotated[float, typer.Option("--heading-weight", min=0.0, help="Weight of the heading block.")] = DEFAULTS.heading_weight,
+    heading: Annotated[bool, typer.Option("--heading/--no-heading", help="Add the sentence's section (the headings it stands under; else its heading) as its own TF-IDF block.")] = DEFAULTS.heading,
+    heading_weight: Annotated[float, typer.Option("--heading-weight", min=0.0, help="Weight of the heading/section block.")] = DEFAULTS.heading_weight,
     user_dict: Annotated[bool, typer.Option("--user-dict/--no-user-dict", help="Keep the domain terms of data/userdict.txt whole (words features).")] = DEFAULTS.user_dict,
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the classifier.")] = DEFAULTS.seed,
     output_dir: Annotated[Path, typer.Option("--output-dir", help="Models directory: the model goes to OUTPUT_DIR/<run name>, OUTPUT_DIR/LATEST names it.")] = MODELS_DIR,
