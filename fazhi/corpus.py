@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
 
-from fazhi.config import HEADING_COL, LABEL_COL, LABELS, REPORT_COL, SENTENCE_COLUMNS, TEXT_COL
+from fazhi.config import HEADING_COL, LABEL_COL, LABELS, POSITION_COL, REPORT_COL, SENTENCE_COLUMNS, TEXT_COL
 from fazhi.segment import Sentence
 
 
@@ -123,6 +123,18 @@ def validate(path: Path, rows: list[dict[str, str]]) -> None:
             raise CorpusError(
                 f"{path}: row {i}: text labeled {label!r} here and {seen[0]!r} in row {seen[1]}"
             )
+
+
+def read_reading(path: Path) -> dict[tuple[str, str], str]:
+    """One reading of the corpus: (report_id, position) → label, every label in the scheme."""
+    rows = read_rows(path)
+    missing = [c for c in (REPORT_COL, POSITION_COL, LABEL_COL) if rows and c not in rows[0]]
+    if missing:
+        raise CorpusError(f"{path}: missing column(s) {', '.join(missing)}")
+    for i, row in enumerate(rows, start=2):
+        if row[LABEL_COL] not in LABELS:
+            raise CorpusError(f"{path}: row {i}: label {row[LABEL_COL]!r} is not one of {' '.join(LABELS)}")
+    return {(r[REPORT_COL], r[POSITION_COL]): r[LABEL_COL] for r in rows}
 
 
 def counts(rows: list[dict[str, str]]) -> tuple[Counter[str], dict[str, Counter[str]]]:

@@ -10,6 +10,7 @@ folds.
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,7 +108,9 @@ def confusion(y_true: Sequence[str], y_pred: Sequence[str]) -> tuple[list[str], 
     from sklearn.metrics import confusion_matrix
 
     labels = sorted(set(map(str, y_true)) | set(map(str, y_pred)), key=label_order)
-    return labels, confusion_matrix(y_true, y_pred, labels=labels)
+    with warnings.catch_warnings():  # "a single label was found": a 1×1 matrix is right here
+        warnings.simplefilter("ignore", UserWarning)
+        return labels, confusion_matrix(y_true, y_pred, labels=labels)
 
 
 @dataclass

@@ -93,6 +93,12 @@ def test_segment_reports_an_unreadable_report_and_keeps_the_others(tmp_path):
     assert [r["text"] for r in read_rows(out)] == ["开展普法。"]
 
 
+def test_segment_writes_nothing_when_no_report_can_be_read(tmp_path):
+    out = tmp_path / "out.csv"
+    result = run("data", "segment", str(tmp_path / "missing.txt"), "-o", str(out))
+    assert result.exit_code == 1 and "not written" in result.output and not out.exists()
+
+
 def test_the_two_readings_cover_every_sentence_of_the_corpus():
     corpus = {(r["report_id"], r["position"]): r["text"] for r in read_rows(CORPUS_FILE)}
     for reading in READINGS:
@@ -105,6 +111,20 @@ def test_agreement_reports_kappa_of_the_bundled_readings():
     result = run("data", "agreement")
     assert result.exit_code == 0, result.output
     assert "Cohen's kappa" in result.output and "| 不足 |" in result.output
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("id,label\nx,其他\n", "missing column(s) report_id, position"),
+        ("report_id,position,label\nr,0,问题\n", "row 2: label '问题' is not one of"),
+    ],
+)
+def test_agreement_rejects_a_bad_reading_in_one_line(tmp_path, content, message):
+    bad = tmp_path / "b.csv"
+    bad.write_text(content, encoding="utf-8")
+    result = run("data", "agreement", str(READINGS[0]), str(bad))
+    assert result.exit_code == 1 and message in result.output and len(result.output.strip().splitlines()) == 1
 
 
 def test_agreement_of_a_reading_with_itself_is_perfect():

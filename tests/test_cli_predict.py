@@ -90,6 +90,17 @@ def test_text_option_tags_sentences_given_on_the_command_line(model_dir):
         assert r["confidence"] == max(r[f"p_{lab}"] for lab in LABELS)
 
 
+def test_text_passage_is_segmented_like_a_file(model_dir):
+    result = predict(model_dir, "--text", "一、主要工作\r\n加强普法宣传。\n二、存在的不足\n执法人员素质有待提高。")
+    rows = jsonl(result.stdout)
+    assert [(r["heading"], r["text"]) for r in rows] == [
+        ("", "一、主要工作"),
+        ("一、主要工作", "加强普法宣传。"),
+        ("", "二、存在的不足"),
+        ("二、存在的不足", "执法人员素质有待提高。"),
+    ]
+
+
 def test_only_keeps_the_rows_of_the_chosen_labels(model_dir, reports):
     everything = jsonl(predict(model_dir, reports[3]).stdout)
     result = predict(model_dir, reports[3], "--only", "不足", "--only", "普法宣传")
@@ -284,3 +295,10 @@ def test_a_write_failure_is_one_line_and_leaves_the_old_output(tmp_path, monkeyp
     assert result.stderr == "error: cannot write the output (No space left on device); nothing was replaced\n"
     assert out.read_text(encoding="utf-8") == "previous run"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.csv")] == []
+
+
+def test_a_batch_where_every_file_fails_writes_no_output(model_dir, tmp_path):
+    out = tmp_path / "rows.csv"
+    result = predict(model_dir, str(tmp_path / "missing.txt"), "-o", str(out), "--summary", str(tmp_path / "s.csv"))
+    assert result.exit_code == 1 and "missing.txt" in result.stderr
+    assert list(tmp_path.iterdir()) == []  # neither output, nor a temporary file

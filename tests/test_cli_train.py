@@ -1,6 +1,7 @@
 """`fazhi train | sweep | evaluate | ui` through Typer's CliRunner, and the script wrappers."""
 
 import json
+import warnings
 import os
 import socket
 import subprocess
@@ -67,6 +68,24 @@ def test_evaluate_writes_the_json_contract(tmp_path, trained_model_dir, corpus_r
     assert metrics["macro_f1"] == pytest.approx(expected["macro_f1"])
     assert metrics["accuracy"] == pytest.approx(expected["accuracy"])
     assert f"macro-F1 {metrics['macro_f1']:.3f}" in result.output and "true\\pred" in result.output
+
+
+def test_evaluate_never_writes_its_output_over_the_data(tmp_path, trained_model_dir, corpus_rows):
+    data = write_rows(tmp_path / "eval.csv", corpus_rows[:20])
+    before = data.read_bytes()
+    result = run("evaluate", "--model", str(trained_model_dir), "--data", str(data), "--output", str(data), "--no-track")
+    assert_one_line_error(result, str(data), "refusing to overwrite an input")
+    assert data.read_bytes() == before
+
+
+def test_evaluate_of_a_one_label_file_prints_no_library_warning(tmp_path, trained_model_dir, corpus_rows):
+    one_label = [r for r in corpus_rows if r["label"] == "不足"][:5]
+    data = write_rows(tmp_path / "one.csv", one_label)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = run("evaluate", "--model", str(trained_model_dir), "--data", str(data), "--no-track")
+    assert result.exit_code == 0
+    assert not [w for w in caught if issubclass(w.category, UserWarning)]
 
 
 def test_evaluate_reads_jsonl_without_report_ids(tmp_path, trained_model_dir, corpus_rows):
@@ -185,9 +204,14 @@ def test_ui_serves_the_store_and_prints_its_address(tmp_path, small_corpus):
                 time.sleep(0.5)
         assert body is not None, "the UI did not answer"
         assert "experiments" in body
+        proc.terminate()  # SIGTERM to `fazhi ui` alone: it must stop its server too
+        assert proc.wait(timeout=30) == 0
+        with pytest.raises(OSError):
+            urllib.request.urlopen(url, timeout=2)
     finally:
-        os.killpg(proc.pid, 15)  # the ui command and the server it started
-        proc.wait(timeout=30)
+        if proc.poll() is None:
+            os.killpg(proc.pid, 15)
+            proc.wait(timeout=30)
 
 
 def test_sweep_default_grid_is_sweep_default_cs():
@@ -198,3 +222,14 @@ def test_sweep_default_grid_is_sweep_default_cs():
 
     default = inspect.signature(sweep).parameters["Cs"].default
     assert [float(c) for c in default.split(",")] == list(DEFAULT_CS)
+
+
+def test_ui_on_a_busy_port_is_a_one_line_error(tmp_path):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run("ui", "--tracking-uri", f"sqlite:///{tmp_path / 'm.db'}", "--port", str(port))
+    assert_one_line_error(result, f"127.0.0.1:{port}", "choose another --port")

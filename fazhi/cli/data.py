@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from fazhi.config import CORPUS_FILE, LABEL_COL, LABELS, POSITION_COL, READINGS, REPORT_COL
+from fazhi.config import CORPUS_FILE, LABELS, READINGS
 
 app = typer.Typer(help="Check the labeled corpus; segment new reports for labeling.", no_args_is_help=True)
 
@@ -65,6 +65,8 @@ def segment(
             failed += 1
             continue
         sentences.extend(iter_sentences(paragraphs, path.stem))
+    if not sentences:
+        raise fail(f"{output}: not written: no sentences in {'any of the reports' if failed else 'the reports'}")
     write_atomic(output, sentences_to_csv(sentences))
     typer.echo(f"{output}: {len(sentences)} sentences from {len(reports) - failed} report(s)", err=True)
     if failed:
@@ -80,12 +82,12 @@ def agreement(
     from fazhi.agreement import agreement as measure
     from fazhi.agreement import to_markdown
     from fazhi.cli import fail
-    from fazhi.corpus import CorpusError, read_rows
+    from fazhi.corpus import CorpusError, read_reading
 
     try:
-        a, b = ({(r[REPORT_COL], r[POSITION_COL]): r[LABEL_COL] for r in read_rows(p)} for p in (reading_a, reading_b))
-    except (CorpusError, KeyError) as exc:
-        raise fail(f"cannot read readings: {exc}") from None
+        a, b = read_reading(reading_a), read_reading(reading_b)
+    except CorpusError as exc:
+        raise fail(str(exc)) from None
     if a.keys() != b.keys():
         raise fail(f"{reading_a} and {reading_b} do not cover the same sentences")
     keys = sorted(a)

@@ -68,6 +68,8 @@ def predict(
         raise fail(str(exc)) from None
     try:
         failed, tagged, rows = _run(reports, tagger, output, summary, quiet)
+    except NothingTagged as nothing:
+        failed, tagged, rows = nothing.failed, 0, 0
     except (OutputError, ModelError) as exc:  # outputs are left as they were
         raise fail(str(exc)) from None
     except BrokenPipeError:
@@ -77,7 +79,7 @@ def predict(
         raise fail(f"cannot write the output ({exc.strerror or exc}); nothing was replaced") from None
     except KeyboardInterrupt:
         raise fail("interrupted; no output file was written or replaced", 130) from None
-    if not quiet and output is not None:
+    if not quiet and output is not None and tagged:
         typer.echo(f"{output}: {rows} row(s) from {tagged} report(s)", err=True)
     if failed:
         typer.echo(f"error: {failed} of {failed + tagged} input(s) could not be tagged (see above)", err=True)
@@ -117,9 +119,18 @@ def _run(reports, tagger, output: Path | None, summary: Path | None, quiet: bool
                         shown_summaries.append(result.summary)
             if progress is not None:
                 progress[0].advance(progress[1])
+        if failed and not tagged:
+            raise NothingTagged(failed)  # writers drop their temporary files: no empty output
     if shown_summaries:
         console.print(_summary_table(shown_summaries, tagger, summary))
     return failed, tagged, rows_out.rows
+
+
+class NothingTagged(Exception):
+    """Every input failed to read."""
+
+    def __init__(self, failed: int):
+        self.failed = failed
 
 
 def _summary_table(rows: list[dict], tagger, path: Path) -> Any:

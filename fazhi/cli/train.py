@@ -38,13 +38,28 @@ JobsOpt = Annotated[int, typer.Option("--jobs", min=1, help="Processes for cross
 
 
 def _quiet_mlflow() -> None:
-    """MLflow's INFO lines (creating tables, registering) would clutter our one-line output."""
+    """MLflow, as a command-line user wants it: no INFO clutter, no minutes of retries.
+
+    Its INFO lines (creating tables, registering) would drown our one-line output, and
+    by default it retries an unreachable server for about four minutes. The user's own
+    environment settings win.
+    """
     import logging
     import os
 
-    if "MLFLOW_LOGGING_LEVEL" not in os.environ:  # the user's choice wins
-        os.environ["MLFLOW_LOGGING_LEVEL"] = "WARNING"  # read when mlflow is imported
-        logging.getLogger("mlflow").setLevel(logging.WARNING)  # if it already is
+    for name, value in (
+        ("MLFLOW_LOGGING_LEVEL", "WARNING"),  # read when mlflow is imported
+        ("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2"),
+        ("MLFLOW_HTTP_REQUEST_TIMEOUT", "20"),
+    ):
+        os.environ.setdefault(name, value)
+    logging.getLogger("mlflow").setLevel(os.environ["MLFLOW_LOGGING_LEVEL"])  # if already imported
+
+
+def _refuse_input_as_output(output: Path | None, data: Path) -> None:
+    """--output must never replace the labeled file it was computed from."""
+    if output is not None and output.resolve() == data.resolve():
+        raise fail(f"{output}: is the --data file; refusing to overwrite an input")
 
 
 @contextlib.contextmanager
@@ -206,6 +221,7 @@ def sweep(
     One MLflow parent run holds a nested run per configuration; the table is logged as an artifact. Models are not saved: train the best one with `fazhi train`.
     """
     _quiet_mlflow()
+    _refuse_input_as_output(output, data)
     from fazhi.sweep import grid_configs, ranked_table, run_grid
 
     try:
@@ -252,6 +268,7 @@ def evaluate(
 ) -> None:
     """Score a trained model on a labeled file: per-label P/R/F1, macro-F1, accuracy, confusion."""
     _quiet_mlflow()
+    _refuse_input_as_output(output, data)
     import json
 
     from fazhi.corpus import CorpusError, write_atomic
@@ -300,17 +317,39 @@ def ui(
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 5000,
 ) -> None:
     """Start the MLflow UI on the project's store and print its address (Ctrl-C stops it)."""
+    import os
+    import signal
+    import socket
     import subprocess
 
     from fazhi.tracking import ui_command
 
+    with socket.socket() as probe:  # fail in one line now, not in uvicorn's log later
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise fail(f"cannot listen on {host}:{port} ({exc.strerror or exc}); choose another --port") from None
     cmd, env = ui_command(tracking_uri, host, port)
-    typer.echo(f"MLflow UI on http://{host}:{port}  (store {cmd[cmd.index('--backend-store-uri') + 1]}; Ctrl-C stops it)")
     try:
-        code = subprocess.call(cmd, env=env)
-    except KeyboardInterrupt:
-        code = 0
+        # Its own session: Ctrl-C reaches only us, and we stop the server cleanly
+        # instead of letting it print its workers' tracebacks.
+        server = subprocess.Popen(cmd, env=env, start_new_session=True)
     except OSError as exc:
         raise fail(f"cannot start mlflow ui: {exc}") from None
-    if code:
-        raise typer.Exit(code)
+    stopped = []  # by SIGTERM or Ctrl-C: a normal end, not the server's failure
+
+    def stop(*_: object) -> None:
+        stopped.append(True)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGTERM)  # the server and its workers
+
+    signal.signal(signal.SIGTERM, stop)
+    typer.echo(f"MLflow UI on http://{host}:{port}  (store {cmd[cmd.index('--backend-store-uri') + 1]}; Ctrl-C stops it)")
+    try:
+        code = server.wait()
+    except KeyboardInterrupt:
+        stop()
+        code = server.wait()
+    if code and not stopped:
+        raise fail(f"mlflow ui exited with code {code}", code)
