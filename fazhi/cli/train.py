@@ -96,7 +96,10 @@ def _setup_tracking(uri: str | None, experiment: str):
         tracking.setup(uri, experiment)
         return tracking
     except Exception as exc:  # a bad URI or an unreachable server: many exception types
-        raise fail(f"MLflow store {uri or ''}: {type(exc).__name__}: {exc}".splitlines()[0]) from None
+        why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if "Max retries exceeded" in why or "Failed to establish" in why:
+            why = "cannot reach the tracking server (is it running?)"
+        raise fail(f"MLflow store {uri or ''}: {why}") from None
 
 
 @app.command()
