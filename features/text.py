@@ -19,11 +19,11 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from features import FEATURE_SETS
 from features.tokenize import JiebaTokenizer
 
 # The input contract's column names (= fazhi.config; features/ must not import fazhi).
 TEXT, HEADING, SECTION = "text", "heading", "section"
-FEATURE_SETS: tuple[str, ...] = ("words", "chars", "both")
 _DIGITS = re.compile(r"\d+(?:\.\d+)?")
 
 
