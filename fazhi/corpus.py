@@ -38,7 +38,7 @@ def publish(tmp: Path, path: Path) -> None:
 def write_atomic(path: Path, data: bytes) -> None:
     """Write to a temporary file beside `path`, then rename: never a half-written file."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -78,7 +78,11 @@ def read_rows(path: Path) -> list[dict[str, str]]:
     if path.suffix.lower() in (".jsonl", ".ndjson"):
         return _jsonl_rows(path, text)
     delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-    return list(csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter))
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        return list(reader)
+    except csv.Error as exc:
+        raise CorpusError(f"{path}: line {reader.line_num}: bad CSV ({exc})") from None
 
 
 def _jsonl_rows(path: Path, text: str) -> list[dict[str, str]]:
@@ -93,7 +97,8 @@ def _jsonl_rows(path: Path, text: str) -> list[dict[str, str]]:
             raise CorpusError(f"{path}: line {i}: not a JSON object") from None
         if not isinstance(row, dict):
             raise CorpusError(f"{path}: line {i}: not a JSON object")
-        rows.append(row)
+        # Values as a CSV would give them: strings, "" for null.
+        rows.append({str(k): "" if v is None else str(v) for k, v in row.items()})
     # Columns are those of the first row; a later row missing one shows as missing.
     if rows and any(set(r) != set(rows[0]) for r in rows):
         keys = set.intersection(*(set(r) for r in rows))
@@ -128,13 +133,20 @@ def validate(path: Path, rows: list[dict[str, str]]) -> None:
 def read_reading(path: Path) -> dict[tuple[str, str], str]:
     """One reading of the corpus: (report_id, position) → label, every label in the scheme."""
     rows = read_rows(path)
-    missing = [c for c in (REPORT_COL, POSITION_COL, LABEL_COL) if rows and c not in rows[0]]
+    if not rows:
+        raise CorpusError(f"{path}: no rows below the header")
+    missing = [c for c in (REPORT_COL, POSITION_COL, LABEL_COL) if c not in rows[0]]
     if missing:
         raise CorpusError(f"{path}: missing column(s) {', '.join(missing)}")
+    reading: dict[tuple[str, str], str] = {}
     for i, row in enumerate(rows, start=2):
-        if row[LABEL_COL] not in LABELS:
-            raise CorpusError(f"{path}: row {i}: label {row[LABEL_COL]!r} is not one of {' '.join(LABELS)}")
-    return {(r[REPORT_COL], r[POSITION_COL]): r[LABEL_COL] for r in rows}
+        key, label = (row[REPORT_COL], row[POSITION_COL]), (row[LABEL_COL] or "").strip()
+        if label not in LABELS:
+            raise CorpusError(f"{path}: row {i}: label {label!r} is not one of {' '.join(LABELS)}")
+        if key in reading:
+            raise CorpusError(f"{path}: row {i}: sentence {key[0]} {key[1]} is labeled twice")
+        reading[key] = label
+    return reading
 
 
 def counts(rows: list[dict[str, str]]) -> tuple[Counter[str], dict[str, Counter[str]]]:

@@ -34,7 +34,7 @@ _BOMS = (
 )
 # Government sites often declare GB2312 or GBK yet use characters only GB18030 has;
 # GB18030 decodes every text the smaller ones do, identically.
-_GB_FAMILY = {"gb2312", "gbk", "gb18030", "cp936", "hz", "euc_cn", "x-gbk"}
+_GB_FAMILY = {"gb2312", "gbk", "gb18030", "cp936", "euc_cn"}
 
 
 def _codec(name: str) -> str:
@@ -201,8 +201,6 @@ def _read_pdf(path: Path, raw: bytes, _column: str) -> list[str]:
             for page in pdf.pages:
                 lines.extend(_pdf_paragraphs(page.extract_text_lines(), heading_level))
                 page.flush_cache()  # keeps memory flat over long documents
-    except ReadError:
-        raise
     except Exception as exc:  # pdfminer raises many types for a broken or encrypted file
         raise ReadError(f"{path}: not a readable PDF ({type(exc).__name__})") from None
     if not any(line.strip() for line in lines):
@@ -283,8 +281,6 @@ READERS: dict[str, Callable[[Path, bytes, str], list[str]]] = {
     ".jsonl": _read_jsonl,
 }
 SUFFIXES: tuple[str, ...] = tuple(READERS)
-TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl")
-
 
 def supported(path: Path) -> bool:
     return Path(path).suffix.lower() in READERS

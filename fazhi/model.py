@@ -1,7 +1,7 @@
 """The sentence classifier: SentenceInput → TF-IDF blocks → a linear classifier.
 
-The choices (feature sets, classifiers) and the defaults live here, once; the CLI,
-the sweep and the tests read them from this module. The defaults are the best
+The choices (classifiers here, feature sets re-exported from features/) and the
+defaults live here, once; the CLI, the sweep and the tests read them from this module. The defaults are the best
 configuration measured with grouped cross-validation (docs/results.md).
 """
 

@@ -13,6 +13,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Iterable
 from typing import IO, Any
 
 from fazhi.corpus import publish
@@ -31,15 +32,18 @@ class Column:
     kind: str  # "str", "int", "float" or "bool": typed columns in .parquet and .xlsx; "pct" on screen only
 
 
-def check_target(path: Path, inputs: set[Path], force: bool, option: str = "--output") -> None:
-    """Refuse an output that would lose data: an input, or an existing file without --force."""
+def check_target(path: Path, inputs: set[Path], force: bool, formats: Iterable[str] | None = None) -> None:
+    """Refuse an output that would lose data or cannot be written, before any work:
+    an input, a directory, a missing directory, an existing file without `force`, or
+    (if `formats` is given; default: the row writers' formats) another suffix."""
     path = Path(path)
-    if path.suffix.lower() not in FORMATS:
-        raise OutputError(f"{path}: unknown output format {path.suffix or '(no suffix)'!r}; use {', '.join(FORMATS)}")
-    if path.resolve() in inputs:
-        raise OutputError(f"{path}: is also an input; refusing to overwrite it")
+    formats = tuple(FORMATS if formats is None else formats)
     if path.is_dir():
         raise OutputError(f"{path}: is a directory")
+    if formats and path.suffix.lower() not in formats:
+        raise OutputError(f"{path}: unknown output format {path.suffix or '(no suffix)'!r}; use {', '.join(formats)}")
+    if path.resolve() in inputs:
+        raise OutputError(f"{path}: is also an input; refusing to overwrite it")
     if not path.parent.resolve().is_dir():
         raise OutputError(f"{path}: directory {path.parent} does not exist")
     if path.exists() and not force:
@@ -73,8 +77,12 @@ class FileWriter:
             self.rows += len(rows)
 
     def commit(self) -> None:
-        self._close()
-        publish(self.tmp, self.path)
+        try:
+            self._close()
+            publish(self.tmp, self.path)
+        except BaseException:  # e.g. the disk filled up at close: leave no temporary file
+            self.tmp.unlink(missing_ok=True)
+            raise
 
     def abort(self) -> None:
         try:

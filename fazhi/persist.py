@@ -60,25 +60,34 @@ def sha256_file(path: Path) -> str:
 def save(pipeline: Any, directory: Path, card: dict[str, Any], models_dir: Path | None = None) -> Path:
     """Save `pipeline` under `directory` with its card; mark it as the latest model.
 
-    Files are written under temporary names and renamed, so a reader never sees a
-    model without its card or a half-written file.
+    Each file is written under a temporary name and renamed, so no file is ever
+    half-written; the card carries the model file's hash, so a model and a card that
+    do not belong together are caught on loading.
     """
+    import os
+    import tempfile
+
     import joblib
 
-    from fazhi.corpus import write_atomic
+    from fazhi.corpus import publish, write_atomic
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    tmp = directory / f".{MODEL_FILE}.tmp"
-    joblib.dump(pipeline, tmp, compress=3)
-    card = {
-        "labels": [str(c) for c in pipeline.classes_],
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "versions": package_versions(),
-        **card,
-        "model_sha256": sha256_file(tmp),
-    }
-    tmp.replace(directory / MODEL_FILE)
+    fd, name = tempfile.mkstemp(dir=directory, prefix=f".{MODEL_FILE}.", suffix=".tmp")
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        joblib.dump(pipeline, tmp, compress=3)
+        card = {
+            "labels": [str(c) for c in pipeline.classes_],
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "versions": package_versions(),
+            **card,
+            "model_sha256": sha256_file(tmp),
+        }
+        publish(tmp, directory / MODEL_FILE)
+    finally:
+        tmp.unlink(missing_ok=True)
     write_atomic(directory / CARD_FILE, json.dumps(card, ensure_ascii=False, indent=2).encode())
     root = Path(models_dir) if models_dir else directory.parent
     write_atomic(root / LATEST_FILE, (str(directory.resolve()) + "\n").encode())

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from fazhi.config import LABELS
-from fazhi.evaluation import Dataset, cross_validate
+from fazhi.evaluation import Dataset, cross_validate, folds
 from fazhi.model import DEFAULTS, ModelConfig, build_pipeline
 
 # The default grid: every feature set × classifier × these C values (~2 min on 2 cores).
@@ -71,7 +71,7 @@ def ranked_table(rows: list[dict[str, Any]], baseline: dict[str, Any], data: Dat
     labels = [lab for lab in LABELS if any(lab in r["f1"] for r in rows)]
     head = ["#", "features", "classifier", "C", "macro-F1", "accuracy", *(f"F1 {lab}" for lab in labels), "s"]
     lines = [
-        f"Grouped cross-validation (leave one report out) on {data.path}: {len(data)} sentences, "
+        f"Grouped cross-validation ({folds(data.groups).get_n_splits(groups=data.groups)} folds, no report in two) on {data.path}: {len(data)} sentences, "
         f"{len(set(data.groups))} reports (sha256 {data.sha256[:12]}).",
         f"Class weight {rows[0]['class_weight']}, heading block {'on' if rows[0]['heading'] else 'off'}. Produced by `{command}`.",
         "",

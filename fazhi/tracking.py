@@ -14,7 +14,6 @@ import contextlib
 import io
 import json
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -53,14 +52,10 @@ def setup(uri: str | None = None, experiment: str = DEFAULT_EXPERIMENT) -> str:
 
 
 def artifact_location(uri: str) -> str | None:
-    """mlruns/ beside a SQLite file store; the server's default for a tracking server."""
-    parsed = urlparse(uri)
-    if parsed.scheme == "sqlite":
-        db = Path(uri[len("sqlite:///") :]) if uri.startswith("sqlite:///") else None
-        if db is not None:
-            return (db.resolve().parent / "mlruns").as_uri()
-    if parsed.scheme in ("", "file"):
-        return None  # a file store keeps artifacts inside itself
+    """mlruns/ beside a SQLite file, whatever the working directory; otherwise the
+    store's own default (a file store keeps artifacts inside itself, a server decides)."""
+    if urlparse(uri).scheme == "sqlite" and uri.startswith("sqlite:///"):
+        return (Path(uri[len("sqlite:///") :]).resolve().parent / "mlruns").as_uri()
     return None
 
 
@@ -89,12 +84,6 @@ def metric_dict(prefix: str, metrics: dict[str, Any]) -> dict[str, float]:
         for key in ("precision", "recall", "f1"):
             out[f"{prefix}{key}_{lab}"] = s[key]
     return out
-
-
-@contextlib.contextmanager
-def _tmpdir() -> Iterator[Path]:
-    with tempfile.TemporaryDirectory(prefix="fazhi-") as d:
-        yield Path(d)
 
 
 def log_json(obj: Any, name: str) -> None:
@@ -155,7 +144,7 @@ def log_rows_csv(rows: list[dict[str, Any]], name: str, columns: list[str]) -> N
 
 
 def input_example(texts: list[tuple[str, str]]):
-    """A DataFrame example (text, section) → a column signature (see STACK-NOTES)."""
+    """A DataFrame example (text, section) → a column signature (a list example gives no usable signature)."""
     import pandas as pd
 
     from fazhi.config import SECTION_COL, TEXT_COL

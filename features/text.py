@@ -63,9 +63,13 @@ def _as_text_heading(X) -> np.ndarray:
             text = X[columns[0]]
         else:
             raise ValueError(f"input has no {TEXT!r} column (columns: {columns})")
-        context = SECTION if SECTION in columns else HEADING
-        heading = X[context] if context in columns else [""] * len(X)
-        return np.array([[_clean(t), _clean(h)] for t, h in zip(text, heading)], dtype=object).reshape(-1, 2)
+        # Row by row, the section if the row has one, else its heading (as training reads files).
+        empty = [""] * len(X)
+        sections = X[SECTION] if SECTION in columns else empty
+        headings = X[HEADING] if HEADING in columns else empty
+        return np.array(
+            [[_clean(t), _clean(s) or _clean(h)] for t, s, h in zip(text, sections, headings)], dtype=object
+        ).reshape(-1, 2)
     arr = np.asarray(X, dtype=object)
     if arr.ndim == 1:
         return np.array([[_clean(t), ""] for t in arr], dtype=object).reshape(-1, 2)

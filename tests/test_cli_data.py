@@ -93,6 +93,14 @@ def test_segment_reports_an_unreadable_report_and_keeps_the_others(tmp_path):
     assert [r["text"] for r in read_rows(out)] == ["开展普法。"]
 
 
+@pytest.mark.parametrize(("target", "message"), [("nodir/out.csv", "does not exist"), ("out.xlsx", "use .csv"), (".", "is a directory")])
+def test_segment_checks_its_output_before_reading(tmp_path, target, message):
+    report = tmp_path / "r.txt"
+    report.write_text("开展普法。", encoding="utf-8")
+    result = run("data", "segment", str(report), "-o", str(tmp_path / target), "--force")
+    assert result.exit_code == 1 and message in result.output and len(result.output.strip().splitlines()) == 1
+
+
 def test_segment_writes_nothing_when_no_report_can_be_read(tmp_path):
     out = tmp_path / "out.csv"
     result = run("data", "segment", str(tmp_path / "missing.txt"), "-o", str(out))

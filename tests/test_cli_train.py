@@ -49,6 +49,17 @@ def test_train_without_tracking_saves_a_model_with_its_card(tmp_path, small_corp
     assert card["data"]["sha256"] == persist.sha256_file(small_corpus) and "mlflow" not in card
     assert set(loaded.labels) <= set(LABELS) and hasattr(loaded.pipeline, "predict_proba")
     assert "cross-validating" not in result.output  # no progress bar when not a TTY
+    assert sorted(p.name for p in (out / "r1").iterdir()) == ["model.joblib", "model.json"]  # no temporary file
+    again = run("train", "--data", str(small_corpus), "--no-track", "--output-dir", str(out), "--run-name", "r1")
+    assert_one_line_error(again, "r1: exists; choose another --run-name")
+    assert persist.load(out / "r1").card["model_sha256"] == card["model_sha256"]  # untouched
+
+
+def test_a_run_name_cannot_leave_the_models_directory(tmp_path, small_corpus):
+    out = tmp_path / "models"
+    result = run("train", "--data", str(small_corpus), "--no-track", "--output-dir", str(out), "--run-name", "../x")
+    assert result.exit_code == 0, result.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["models"] and (out / "_x" / "model.joblib").is_file()
 
 
 def test_evaluate_writes_the_json_contract(tmp_path, trained_model_dir, corpus_rows):
@@ -74,7 +85,7 @@ def test_evaluate_never_writes_its_output_over_the_data(tmp_path, trained_model_
     data = write_rows(tmp_path / "eval.csv", corpus_rows[:20])
     before = data.read_bytes()
     result = run("evaluate", "--model", str(trained_model_dir), "--data", str(data), "--output", str(data), "--no-track")
-    assert_one_line_error(result, str(data), "refusing to overwrite an input")
+    assert_one_line_error(result, str(data), "is also an input; refusing to overwrite it")
     assert data.read_bytes() == before
 
 

@@ -38,3 +38,31 @@ def test_read_rows_reads_jsonl_and_names_a_bad_line(tmp_path):
     bad.write_text('{"text": "甲"}\n[1, 2]\n', encoding="utf-8")
     with pytest.raises(CorpusError, match=r"bad.jsonl: line 2: not a JSON object"):
         read_rows(bad)
+
+
+def test_jsonl_values_are_read_as_strings(tmp_path):
+    data = tmp_path / "n.jsonl"
+    data.write_text('{"report_id": 1, "position": 0, "heading": null, "text": 5, "label": "其他"}\n', encoding="utf-8")
+    rows = read_rows(data)
+    assert rows == [{"report_id": "1", "position": "0", "heading": "", "text": "5", "label": "其他"}]
+    validate(data, rows)
+
+
+def test_a_broken_csv_is_a_corpus_error_naming_the_line(tmp_path):
+    bad = tmp_path / "huge.csv"
+    bad.write_text("text,label\n" + '"' + "甲" * 200_000 + '",其他\n', encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"huge.csv: line \d+: bad CSV"):
+        read_rows(bad)
+
+
+def test_read_reading_rejects_empty_and_doubly_labeled_readings(tmp_path):
+    from fazhi.corpus import read_reading
+
+    empty = tmp_path / "empty.csv"
+    empty.write_text("report_id,position,label\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match="no rows"):
+        read_reading(empty)
+    twice = tmp_path / "twice.csv"
+    twice.write_text("report_id,position,label\nr,0,其他\nr,0,不足\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match="row 3: sentence r 0 is labeled twice"):
+        read_reading(twice)

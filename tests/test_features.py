@@ -99,8 +99,9 @@ def test_sentence_input_accepts_every_input_form(X):
 
 
 def test_sentence_input_prefers_the_section_to_the_nearest_heading():
-    frame = pd.DataFrame({"text": ["甲"], "heading": ["1.学法"], "section": ["一、工作 › 1.学法"]})
-    assert SentenceInput().transform(frame).tolist() == [["甲", "一、工作 › 0.学法"]]
+    frame = pd.DataFrame({"text": ["甲", "乙"], "heading": ["1.学法", "二、执法"], "section": ["一、工作 › 1.学法", None]})
+    # Row by row: the section where there is one, else the heading (as read_labeled does).
+    assert SentenceInput().transform(frame).tolist() == [["甲", "一、工作 › 0.学法"], ["乙", "二、执法"]]
 
 
 def test_sentence_input_plain_strings_and_text_only_dataframe_get_empty_headings():

@@ -52,10 +52,12 @@ def segment(
     from fazhi.ingest import ReadError, read_report
     from fazhi.segment import iter_sentences
 
-    if output.exists() and not force:
-        raise fail(f"{output}: exists (use --force to replace it)")
-    if any(output.resolve() == r.resolve() for r in reports if r.exists()):
-        raise fail(f"{output}: is also an input; refusing to overwrite it")
+    from fazhi.output import OutputError, check_target
+
+    try:
+        check_target(output, {r.resolve() for r in reports}, force, formats=(".csv",))
+    except OutputError as exc:
+        raise fail(str(exc)) from None
     sentences, failed = [], 0
     for path in reports:
         try:
@@ -67,7 +69,10 @@ def segment(
         sentences.extend(iter_sentences(paragraphs, path.stem))
     if not sentences:
         raise fail(f"{output}: not written: no sentences in {'any of the reports' if failed else 'the reports'}")
-    write_atomic(output, sentences_to_csv(sentences))
+    try:
+        write_atomic(output, sentences_to_csv(sentences))
+    except OSError as exc:
+        raise fail(f"{output}: cannot write ({exc.strerror or exc})") from None
     typer.echo(f"{output}: {len(sentences)} sentences from {len(reports) - failed} report(s)", err=True)
     if failed:
         raise typer.Exit(1)

@@ -56,10 +56,16 @@ def _quiet_mlflow() -> None:
     logging.getLogger("mlflow").setLevel(os.environ["MLFLOW_LOGGING_LEVEL"])  # if already imported
 
 
-def _refuse_input_as_output(output: Path | None, data: Path) -> None:
-    """--output must never replace the labeled file it was computed from."""
-    if output is not None and output.resolve() == data.resolve():
-        raise fail(f"{output}: is the --data file; refusing to overwrite an input")
+def _check_output(output: Path | None, data: Path) -> None:
+    """Before any work: --output must be writable and never the --data file it is computed
+    from. An earlier report or metrics file is replaced, as a rerun expects."""
+    from fazhi.output import OutputError, check_target
+
+    if output is not None:
+        try:
+            check_target(output, {data.resolve()}, force=True, formats=())
+        except OutputError as exc:
+            raise fail(str(exc)) from None
 
 
 @contextlib.contextmanager
@@ -134,6 +140,8 @@ def train(
 
     if not C > 0:
         raise fail(f"--C must be positive, got {C}")
+    if run_name and (output_dir / _safe(run_name)).exists():
+        raise fail(f"{output_dir / _safe(run_name)}: exists; choose another --run-name")
     dataset = _load_training_data(data)
     config = DEFAULTS.with_(
         feature_set=features.value, classifier=classifier.value, C=C, class_weight=class_weight.value,
@@ -142,7 +150,9 @@ def train(
     tracking = _setup_tracking(tracking_uri, experiment) if track else None
     pipeline = build_pipeline(config)
     try:
-        with progress("cross-validating", total=len(set(dataset.groups))) as advance:
+        from fazhi.evaluation import folds
+
+        with progress("cross-validating", total=folds(dataset.groups).get_n_splits(groups=dataset.groups)) as advance:
             cv = cross_validate(pipeline, dataset, n_jobs=jobs, on_fold=advance)
         start = time.perf_counter()
         pipeline.fit(dataset.X, dataset.y)
@@ -197,7 +207,8 @@ def _env(name: str, value: str | None) -> Iterator[None]:
 
 
 def _safe(name: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)
+    """A run name as a directory name under models/: no separators, no leading dot."""
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name).lstrip(".") or "model"
 
 
 def _split(value: str, cast=str) -> list:
@@ -224,7 +235,7 @@ def sweep(
     One MLflow parent run holds a nested run per configuration; the table is logged as an artifact. Models are not saved: train the best one with `fazhi train`.
     """
     _quiet_mlflow()
-    _refuse_input_as_output(output, data)
+    _check_output(output, data)
     from fazhi.sweep import grid_configs, ranked_table, run_grid
 
     try:
@@ -271,7 +282,7 @@ def evaluate(
 ) -> None:
     """Score a trained model on a labeled file: per-label P/R/F1, macro-F1, accuracy, confusion."""
     _quiet_mlflow()
-    _refuse_input_as_output(output, data)
+    _check_output(output, data)
     import json
 
     from fazhi.corpus import CorpusError, write_atomic
