@@ -36,7 +36,7 @@ def main() -> None:
     print(f"default model ({DEFAULTS.feature_set} + {DEFAULTS.classifier}, C={DEFAULTS.C:g}): "
           f"grouped CV ({cv.n_folds} folds) + final fit {one:.1f} s, CV macro-F1 {cv.metrics['macro_f1']:.3f}")
 
-    from fazhi.sweep import DEFAULT_CS
+    from fazhi.model import DEFAULT_CS
 
     configs = grid_configs(FEATURE_SETS, CLASSIFIERS, DEFAULT_CS)
     start = time.perf_counter()

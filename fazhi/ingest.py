@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from fazhi.config import TEXT_COL
-from fazhi.segment import normalize
+from fazhi.segment import normalize, text_lines
 
 
 class ReadError(Exception):
@@ -102,15 +102,11 @@ def _decode_as(raw: bytes, encoding: str, where: str) -> str:
         raise ReadError(f"{where}: undecodable as {encoding} at byte {exc.start}") from None
 
 
-def _lines(text: str) -> list[str]:
-    return normalize(text).split("\n")
-
-
 # --- readers ---------------------------------------------------------------------------
 
 
 def _read_text(path: Path, raw: bytes, _column: str) -> list[str]:
-    return _lines(decode(raw, str(path)))
+    return text_lines(decode(raw, str(path)))
 
 
 # Elements that hold site chrome or code, never report text.
@@ -255,7 +251,7 @@ def _read_csv(path: Path, raw: bytes, column: str) -> list[str]:
 
 def _read_jsonl(path: Path, raw: bytes, column: str) -> list[str]:
     lines = []
-    for number, line in enumerate(_lines(decode(raw, str(path))), start=1):
+    for number, line in enumerate(text_lines(decode(raw, str(path))), start=1):
         if not line.strip():
             continue
         try:
@@ -316,4 +312,4 @@ def read_text_bytes(raw: bytes, where: str) -> list[str]:
     """Lines of text that arrives as bytes without a file name (standard input)."""
     if not raw.strip():
         raise ReadError(f"{where}: empty input")
-    return _lines(decode(raw, where))
+    return text_lines(decode(raw, where))

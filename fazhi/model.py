@@ -16,6 +16,8 @@ from features import FEATURE_SETS  # noqa: F401  (the choices live together: fea
 
 CLASSIFIERS: tuple[str, ...] = ("logreg", "linearsvc", "sgd", "complementnb", "ridge")
 CLASS_WEIGHTS: tuple[str, ...] = ("balanced", "none")
+# The default sweep grid: every feature set × classifier × these C (about a minute on 2 cores).
+DEFAULT_CS: tuple[float, ...] = (1.0, 3.0, 10.0, 20.0)
 
 # How the one regularisation knob C maps onto each classifier (larger C = weaker
 # regularisation / smoothing everywhere, so one grid serves all classifiers).

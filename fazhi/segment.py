@@ -60,9 +60,14 @@ def normalize(text: str) -> str:
     return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
+def text_lines(text: str) -> list[str]:
+    """The lines of a text, BOM dropped and any line break style accepted."""
+    return normalize(text).split("\n")
+
+
 def segment(text: str, report_id: str = "") -> list[Sentence]:
     """Split a report's text into sentences with their headings."""
-    return list(iter_sentences(normalize(text).split("\n"), report_id))
+    return list(iter_sentences(text_lines(text), report_id))
 
 
 def iter_sentences(lines: Iterable[str], report_id: str = "") -> Iterator[Sentence]:

@@ -14,8 +14,6 @@ from fazhi.config import LABELS
 from fazhi.evaluation import Dataset, cross_validate, folds
 from fazhi.model import DEFAULTS, ModelConfig, build_pipeline
 
-# The default grid: every feature set × classifier × these C values (~2 min on 2 cores).
-DEFAULT_CS: tuple[float, ...] = (1.0, 3.0, 10.0, 20.0)
 
 
 def grid_configs(

@@ -19,7 +19,7 @@ from fazhi.config import HEADING_COL, LABEL_COL, LABELS, TEXT_COL
 from fazhi.ingest import ReadError, read_report, read_text_bytes, supported
 from fazhi.output import Column
 from fazhi.persist import LoadedModel, ModelError
-from fazhi.segment import Sentence, iter_sentences, normalize
+from fazhi.segment import Sentence, iter_sentences, text_lines
 
 SOURCE_COL = "source"
 INDEX_COL = "sentence"  # 0-based position of the sentence in its report
@@ -84,7 +84,7 @@ def expand_inputs(
     reports: list[Report] = []
     if texts:
         # A passage's line breaks end sentences, as in a file.
-        reports.append(Report(TEXT_SOURCE, lambda: [line for t in texts for line in normalize(t).split("\n")]))
+        reports.append(Report(TEXT_SOURCE, lambda: [line for t in texts for line in text_lines(t)]))
     for item in inputs:
         if item == "-":
             if stdin is None:

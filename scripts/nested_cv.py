@@ -14,8 +14,8 @@ import numpy as np
 
 from fazhi.config import CORPUS_FILE, LABELS
 from fazhi.evaluation import Dataset, read_labeled, scores
-from fazhi.model import CLASSIFIERS, FEATURE_SETS, build_pipeline
-from fazhi.sweep import DEFAULT_CS, grid_configs, run_grid
+from fazhi.model import CLASSIFIERS, DEFAULT_CS, FEATURE_SETS, build_pipeline
+from fazhi.sweep import grid_configs, run_grid
 
 
 def subset(data: Dataset, idx: np.ndarray) -> Dataset:

@@ -1,6 +1,5 @@
 """`fazhi data check | segment | agreement` on the bundled corpus and on broken files."""
 
-import csv
 
 import pytest
 from typer.testing import CliRunner
@@ -107,14 +106,6 @@ def test_segment_writes_nothing_when_no_report_can_be_read(tmp_path):
     assert result.exit_code == 1 and "not written" in result.output and not out.exists()
 
 
-def test_the_two_readings_cover_every_sentence_of_the_corpus():
-    corpus = {(r["report_id"], r["position"]): r["text"] for r in read_rows(CORPUS_FILE)}
-    for reading in READINGS:
-        rows = read_rows(reading)
-        assert {(r["report_id"], r["position"]): r["text"] for r in rows} == corpus
-        assert {r["label"] for r in rows} <= set(LABELS)
-
-
 def test_agreement_reports_kappa_of_the_bundled_readings():
     result = run("data", "agreement")
     assert result.exit_code == 0, result.output
@@ -138,11 +129,3 @@ def test_agreement_rejects_a_bad_reading_in_one_line(tmp_path, content, message)
 def test_agreement_of_a_reading_with_itself_is_perfect():
     result = run("data", "agreement", str(READINGS[0]), str(READINGS[0]))
     assert "raw agreement 1.000; Cohen's kappa 1.000" in result.output
-
-
-def test_bundled_corpus_is_csv_a_spreadsheet_opens():
-    raw = CORPUS_FILE.read_bytes()
-    assert raw.startswith("\ufeff".encode())
-    rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
-    assert rows and set(rows[0]) >= {"report_id", "text", "label", "heading"}
-

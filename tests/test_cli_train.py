@@ -225,16 +225,6 @@ def test_ui_serves_the_store_and_prints_its_address(tmp_path, small_corpus):
             proc.wait(timeout=30)
 
 
-def test_sweep_default_grid_is_sweep_default_cs():
-    import inspect
-
-    from fazhi.cli.train import sweep
-    from fazhi.sweep import DEFAULT_CS
-
-    default = inspect.signature(sweep).parameters["Cs"].default
-    assert [float(c) for c in default.split(",")] == list(DEFAULT_CS)
-
-
 def test_ui_on_a_busy_port_is_a_one_line_error(tmp_path):
     import socket
 

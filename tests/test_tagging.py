@@ -57,10 +57,14 @@ class _NeverCalled:
         raise AssertionError("a failed report must not reach the model")
 
 
+TWO_LEVELS = "一、主要工作\n（一）普法宣传\n开展宪法宣传周活动。\n二、存在的不足\n（一）执法力量\n执法人员力量薄弱。"
+
+
 def test_rows_carry_position_heading_label_and_confidence_equal_to_max_probability(model):
-    sentences = segment(mk.REPORT_TEXT, "r")
+    sentences = segment(TWO_LEVELS, "r")
+    assert any(s.section != s.heading for s in sentences)  # the model must be given the section
     rows, summary = Tagger(model, proba=True).tag("r.txt", sentences)
-    proba = model.pipeline.predict_proba([(s.text, s.heading) for s in sentences])
+    proba = model.pipeline.predict_proba([(s.text, s.section) for s in sentences])
     assert [(r["sentence"], r["heading"], r["text"]) for r in rows] == [(s.position, s.heading, s.text) for s in sentences]
     for row, p in zip(rows, proba):
         assert row["source"] == "r.txt"

@@ -18,7 +18,7 @@ import typer
 
 from fazhi.cli import app, fail
 from fazhi.config import CORPUS_FILE, DEFAULT_EXPERIMENT, MODELS_DIR
-from fazhi.model import C_MEANING, CLASS_WEIGHTS, CLASSIFIERS, DEFAULTS, FEATURE_SETS
+from fazhi.model import C_MEANING, CLASS_WEIGHTS, CLASSIFIERS, DEFAULT_CS, DEFAULTS, FEATURE_SETS
 
 # Choices as str Enums, so --help lists them and Typer rejects anything else.
 FeatureSet = Enum("FeatureSet", {n: n for n in FEATURE_SETS}, type=str)
@@ -220,7 +220,7 @@ def sweep(
     data: DataOpt = CORPUS_FILE,
     features: Annotated[str, typer.Option("--features", help=f"Comma-separated feature sets ({', '.join(FEATURE_SETS)}).")] = ",".join(FEATURE_SETS),
     classifiers: Annotated[str, typer.Option("--classifiers", help=f"Comma-separated classifiers ({', '.join(CLASSIFIERS)}).")] = ",".join(CLASSIFIERS),
-    Cs: Annotated[str, typer.Option("--C", help="Comma-separated C values. " + _C_HELP)] = "1,3,10,20",  # = sweep.DEFAULT_CS
+    Cs: Annotated[str, typer.Option("--C", help="Comma-separated C values. " + _C_HELP)] = ",".join(f"{c:g}" for c in DEFAULT_CS),
     class_weight: Annotated[ClassWeight, typer.Option("--class-weight", help="Class weighting for every configuration.")] = ClassWeight(DEFAULTS.class_weight),
     heading: Annotated[bool, typer.Option("--heading/--no-heading", help="Heading block in every configuration.")] = DEFAULTS.heading,
     experiment: ExperimentOpt = DEFAULT_EXPERIMENT,
