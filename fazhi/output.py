@@ -50,6 +50,11 @@ def check_target(path: Path, inputs: set[Path], force: bool, formats: Iterable[s
         raise OutputError(f"{path}: exists (use --force to replace it)")
 
 
+def json_lines(rows: list[dict], names: list[str]) -> str:
+    """One JSON object per row, its keys in column order, Chinese kept readable."""
+    return "".join(json.dumps({n: row.get(n) for n in names}, ensure_ascii=False) + "\n" for row in rows)
+
+
 class FileWriter:
     """Base of the file writers: a temporary file, committed by rename on success."""
 
@@ -126,7 +131,7 @@ class JsonlWriter(FileWriter):
         self.fh = open(self.tmp, "w", encoding="utf-8", newline="\n")
 
     def _write(self, rows: list[dict]) -> None:
-        self.fh.writelines(json.dumps({n: row.get(n) for n in self.names}, ensure_ascii=False) + "\n" for row in rows)
+        self.fh.write(json_lines(rows, self.names))
 
     def _close(self) -> None:
         self.fh.close()
@@ -218,7 +223,7 @@ class StreamJsonl:
         self.rows = 0
 
     def write(self, rows: list[dict]) -> None:
-        self.stream.write("".join(json.dumps({n: r.get(n) for n in self.names}, ensure_ascii=False) + "\n" for r in rows))
+        self.stream.write(json_lines(rows, self.names))
         self.stream.flush()
         self.rows += len(rows)
 

@@ -1,6 +1,5 @@
 """`fazhi data check | segment | agreement` on the bundled corpus and on broken files."""
 
-
 import pytest
 from typer.testing import CliRunner
 
