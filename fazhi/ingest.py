@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from fazhi.config import TEXT_COL
+from fazhi.config import REPORT_COL, TEXT_COL
 from fazhi.segment import normalize, text_lines
 
 
@@ -236,21 +236,21 @@ def _pdf_paragraphs(page_lines: list[dict], heading_level: Callable[[str], int |
     return out
 
 
-def _read_csv(path: Path, raw: bytes, column: str) -> list[str]:
+def _csv_records(path: Path, raw: bytes, column: str) -> list[tuple[str, str]]:
     text = decode(raw, str(path))
     delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
     reader = csv.DictReader(io.StringIO(normalize(text), newline=""), delimiter=delimiter)
-    if column not in (reader.fieldnames or []):
-        shown = ", ".join(reader.fieldnames or []) or "none"
-        raise ReadError(f"{path}: no column {column!r} (columns: {shown}); choose one with --text-column")
     try:
-        return [row[column] or "" for row in reader]
+        if column not in (reader.fieldnames or []):
+            shown = ", ".join(reader.fieldnames or []) or "none"
+            raise ReadError(f"{path}: no column {column!r} (columns: {shown}); choose one with --text-column")
+        return [(row.get(REPORT_COL) or "", row[column] or "") for row in reader]
     except csv.Error as exc:
         raise ReadError(f"{path}: line {reader.line_num}: bad CSV ({exc})") from None
 
 
-def _read_jsonl(path: Path, raw: bytes, column: str) -> list[str]:
-    lines = []
+def _jsonl_records(path: Path, raw: bytes, column: str) -> list[tuple[str, str]]:
+    records = []
     for number, line in enumerate(text_lines(decode(raw, str(path))), start=1):
         if not line.strip():
             continue
@@ -260,9 +260,21 @@ def _read_jsonl(path: Path, raw: bytes, column: str) -> list[str]:
             raise ReadError(f"{path}: line {number}: not JSON") from None
         if not isinstance(record, dict) or column not in record:
             raise ReadError(f"{path}: line {number}: no field {column!r}; choose one with --text-column")
-        value = record[column]
-        lines.append("" if value is None else str(value))
-    return lines
+        value, report = record[column], record.get(REPORT_COL)
+        records.append(("" if report is None else str(report), "" if value is None else str(value)))
+    return records
+
+
+# Sentence tables: (report_id or "", text) per row; the row's text is its line.
+TABLES: dict[str, Callable[[Path, bytes, str], list[tuple[str, str]]]] = {
+    ".csv": _csv_records,
+    ".tsv": _csv_records,
+    ".jsonl": _jsonl_records,
+}
+
+
+def _table_lines(path: Path, raw: bytes, column: str) -> list[str]:
+    return [text for _, text in TABLES[path.suffix.lower()](path, raw, column)]
 
 
 READERS: dict[str, Callable[[Path, bytes, str], list[str]]] = {
@@ -272,9 +284,7 @@ READERS: dict[str, Callable[[Path, bytes, str], list[str]]] = {
     ".htm": _read_html,
     ".docx": _read_docx,
     ".pdf": _read_pdf,
-    ".csv": _read_csv,
-    ".tsv": _read_csv,
-    ".jsonl": _read_jsonl,
+    **{suffix: _table_lines for suffix in TABLES},
 }
 SUFFIXES: tuple[str, ...] = tuple(READERS)
 
@@ -282,14 +292,9 @@ def supported(path: Path) -> bool:
     return Path(path).suffix.lower() in READERS
 
 
-def read_report(path: Path, text_column: str = TEXT_COL) -> list[str]:
-    """The lines (paragraphs) of a report file, in order.
-
-    Sentence tables (.csv, .tsv, .jsonl) give one line per row, from `text_column`.
-    """
-    path = Path(path)
-    reader = READERS.get(path.suffix.lower())
-    if reader is None:
+def _read_raw(path: Path) -> bytes:
+    """The bytes of a supported, non-empty file, or a one-line ReadError."""
+    if path.suffix.lower() not in READERS:
         kind = f"type {path.suffix!r}" if path.suffix else "type (no suffix)"
         raise ReadError(f"{path}: unsupported file {kind}; use {', '.join(SUFFIXES)}")
     try:
@@ -302,10 +307,38 @@ def read_report(path: Path, text_column: str = TEXT_COL) -> list[str]:
         raise ReadError(f"{path}: cannot read ({exc.strerror or exc})") from None
     if not raw.strip():
         raise ReadError(f"{path}: empty file")
-    lines = reader(path, raw, text_column)
+    return raw
+
+
+def _some_text(path: Path, lines: list[str]) -> list[str]:
     if not any(line.strip() for line in lines):
         raise ReadError(f"{path}: no text")
     return lines
+
+
+def read_report(path: Path, text_column: str = TEXT_COL) -> list[str]:
+    """The lines (paragraphs) of a report file, in order.
+
+    Sentence tables (.csv, .tsv, .jsonl) give one line per row, from `text_column`.
+    """
+    path = Path(path)
+    raw = _read_raw(path)
+    return _some_text(path, READERS[path.suffix.lower()](path, raw, text_column))
+
+
+def read_report_parts(path: Path, text_column: str = TEXT_COL) -> list[tuple[str, list[str]]]:
+    """A file as (report id, lines) parts: a sentence table with a `report_id` column
+    holds one report per id (in order of first appearance), so each is segmented and
+    summarised on its own; any other file is one part, with id ""."""
+    path = Path(path)
+    if path.suffix.lower() not in TABLES:
+        return [("", read_report(path, text_column))]
+    records = TABLES[path.suffix.lower()](path, _read_raw(path), text_column)
+    _some_text(path, [text for _, text in records])
+    parts: dict[str, list[str]] = {}
+    for report, text in records:
+        parts.setdefault(report, []).append(text)
+    return list(parts.items())
 
 
 def read_text_bytes(raw: bytes, where: str) -> list[str]:

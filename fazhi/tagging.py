@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fazhi.config import HEADING_COL, LABEL_COL, LABELS, TEXT_COL
-from fazhi.ingest import ReadError, read_report, read_text_bytes, supported
+from fazhi.ingest import ReadError, read_report, read_report_parts, read_text_bytes, supported
 from fazhi.output import Column
 from fazhi.persist import LoadedModel, ModelError
 from fazhi.segment import Sentence, iter_sentences, text_lines
@@ -43,10 +43,20 @@ class Report:
     name: str  # the `source` column and the name in error messages
     read: Callable[[], list[str]] = field(repr=False, compare=False)
     path: Path | None = None
+    # (report id, lines) parts, for a sentence table holding several reports.
+    split: Callable[[], list[tuple[str, list[str]]]] | None = field(default=None, repr=False, compare=False)
+
+    def parts(self) -> list[tuple[str, list[str]]]:
+        """(source name, lines) of each report in this input."""
+        if self.split is None:
+            return [(self.name, self.read())]
+        return [(f"{self.name}#{rid}" if rid else self.name, lines) for rid, lines in self.split()]
 
 
 def _file(path: Path, text_column: str) -> Report:
-    return Report(str(path), lambda: read_report(path, text_column), path)
+    return Report(
+        str(path), lambda: read_report(path, text_column), path, lambda: read_report_parts(path, text_column)
+    )
 
 
 def _failing(name: str, why: str) -> Report:
@@ -220,13 +230,14 @@ def tag_reports(reports: Iterable[Report], tagger: Tagger) -> Iterator[Result]:
     yields its one-line error and the rest go on."""
     for report in reports:
         try:
-            lines = report.read()
+            parts = report.parts()
         except ReadError as exc:
             yield Result(report, error=str(exc))
             continue
-        sentences = list(iter_sentences(lines, report.name))
-        if not sentences:
-            yield Result(report, error=f"{report.name}: no sentences")
-            continue
-        rows, summary = tagger.tag(report.name, sentences)
-        yield Result(report, rows, summary)
+        for name, lines in parts:
+            sentences = list(iter_sentences(lines, name))
+            if not sentences:
+                yield Result(report, error=f"{name}: no sentences")
+                continue
+            rows, summary = tagger.tag(name, sentences)
+            yield Result(report, rows, summary)

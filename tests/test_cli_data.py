@@ -99,6 +99,15 @@ def test_segment_checks_its_output_before_reading(tmp_path, target, message):
     assert result.exit_code == 1 and message in result.output and len(result.output.strip().splitlines()) == 1
 
 
+def test_segment_of_a_table_keeps_its_report_ids(tmp_path):
+    table = tmp_path / "t.csv"
+    table.write_text("report_id,text\nA,一、工作\nA,开展普法。\nB,力量薄弱。\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    assert run("data", "segment", str(table), "-o", str(out)).exit_code == 0
+    got = [(r["report_id"], r["position"], r["heading"]) for r in read_rows(out)]
+    assert got == [("A", "0", ""), ("A", "1", "一、工作"), ("B", "0", "")]
+
+
 def test_segment_writes_nothing_when_no_report_can_be_read(tmp_path):
     out = tmp_path / "out.csv"
     result = run("data", "segment", str(tmp_path / "missing.txt"), "-o", str(out))

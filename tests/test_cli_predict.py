@@ -182,6 +182,26 @@ def test_sentence_tables_use_text_column(model_dir, tmp_path):
     assert f"{table}: no column 'text' (columns: 编号, 句子); choose one with --text-column" in wrong.stderr
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_a_table_with_report_ids_is_one_report_per_id(model_dir, tmp_path, suffix):
+    rows = [("a", "一、主要工作"), ("a", "加强普法宣传。"), ("b", "开展执法检查。"), ("a", "化解矛盾纠纷。")]
+    table = tmp_path / f"t{suffix}"
+    if suffix == ".csv":
+        table.write_text("report_id,text\n" + "".join(f"{r},{t}\n" for r, t in rows), encoding="utf-8")
+    else:
+        table.write_text("".join(json.dumps({"report_id": r, "text": t}, ensure_ascii=False) + "\n" for r, t in rows), "utf-8")
+    summary = tmp_path / "s.csv"
+    result = predict(model_dir, table, "--summary", summary)
+    assert result.exit_code == 0, result.output
+    tagged = jsonl(result.stdout)
+    assert [(r["source"], r["sentence"], r["heading"]) for r in tagged] == [
+        (f"{table}#a", 0, ""), (f"{table}#a", 1, "一、主要工作"), (f"{table}#a", 2, "一、主要工作"),
+        (f"{table}#b", 0, ""),  # report b does not inherit report a's heading
+    ]
+    sums = list(csv.DictReader(summary.read_text(encoding="utf-8-sig").splitlines()))
+    assert [(r["source"], r["sentences"]) for r in sums] == [(f"{table}#a", "3"), (f"{table}#b", "1")]
+
+
 def test_an_existing_output_is_replaced_only_with_force_and_an_input_never(model_dir, reports, tmp_path):
     out = tmp_path / "out.csv"
     out.write_text("keep me", encoding="utf-8")

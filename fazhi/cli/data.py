@@ -44,12 +44,13 @@ def segment(
 ) -> None:
     """Write the sentences of reports (label column empty) to start labeling them.
 
-    The report id is the file name without its suffix. `fazhi data segment seeds/*.txt`
+    The report id is the file name without its suffix (for a sentence table with a
+    report_id column, that column's value). `fazhi data segment seeds/*.txt`
     gives exactly the texts of the bundled corpus.
     """
     from fazhi.cli import fail
     from fazhi.corpus import sentences_to_csv, write_atomic
-    from fazhi.ingest import ReadError, read_report
+    from fazhi.ingest import ReadError, read_report_parts
     from fazhi.segment import iter_sentences
 
     from fazhi.output import OutputError, check_target
@@ -61,12 +62,13 @@ def segment(
     sentences, failed = [], 0
     for path in reports:
         try:
-            paragraphs = read_report(path)
+            parts = read_report_parts(path)
         except ReadError as exc:
             typer.echo(f"error: {exc}", err=True)
             failed += 1
             continue
-        sentences.extend(iter_sentences(paragraphs, path.stem))
+        for report_id, paragraphs in parts:
+            sentences.extend(iter_sentences(paragraphs, report_id or path.stem))
     if not sentences:
         raise fail(f"{output}: not written: no sentences in {'any of the reports' if failed else 'the reports'}")
     try:
