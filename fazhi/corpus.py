@@ -6,13 +6,14 @@ Validation reports the first problem as a one-line message naming the file and r
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
@@ -35,17 +36,25 @@ def publish(tmp: Path, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, then rename: never a half-written file."""
+@contextlib.contextmanager
+def atomic_file(path: Path) -> Iterator[Path]:
+    """A temporary path beside `path` to write to; renamed onto `path` when the block
+    ends normally, removed when it fails: never a half-written file."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    tmp = Path(name)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        publish(Path(tmp), path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        yield tmp
+        publish(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write `data` to `path` atomically (see atomic_file)."""
+    with atomic_file(path) as tmp:
+        tmp.write_bytes(data)
 
 
 def sentences_to_csv(sentences: Iterable[Sentence], labels: Iterable[str] | None = None) -> bytes:
@@ -106,14 +115,18 @@ def _jsonl_rows(path: Path, text: str) -> list[dict[str, str]]:
     return rows
 
 
-def validate(path: Path, rows: list[dict[str, str]]) -> None:
-    """Raise CorpusError on the first problem, naming the file and the row (1 = header)."""
+def require_columns(path: Path, rows: list[dict[str, str]], columns: Sequence[str]) -> None:
+    """CorpusError unless there are rows and the first has every one of `columns`."""
     if not rows:
         raise CorpusError(f"{path}: no rows below the header")
-    required = (REPORT_COL, TEXT_COL, LABEL_COL, HEADING_COL)
-    missing = [c for c in required if c not in rows[0]]
+    missing = [c for c in columns if c not in rows[0]]
     if missing:
         raise CorpusError(f"{path}: missing column(s) {', '.join(missing)}")
+
+
+def validate(path: Path, rows: list[dict[str, str]]) -> None:
+    """Raise CorpusError on the first problem, naming the file and the row (1 = header)."""
+    require_columns(path, rows, (REPORT_COL, TEXT_COL, LABEL_COL, HEADING_COL))
     first_label: dict[str, tuple[str, int]] = {}
     for i, row in enumerate(rows, start=2):
         text = (row.get(TEXT_COL) or "").strip()
@@ -133,11 +146,7 @@ def validate(path: Path, rows: list[dict[str, str]]) -> None:
 def read_reading(path: Path) -> dict[tuple[str, str], str]:
     """One reading of the corpus: (report_id, position) → label, every label in the scheme."""
     rows = read_rows(path)
-    if not rows:
-        raise CorpusError(f"{path}: no rows below the header")
-    missing = [c for c in (REPORT_COL, POSITION_COL, LABEL_COL) if c not in rows[0]]
-    if missing:
-        raise CorpusError(f"{path}: missing column(s) {', '.join(missing)}")
+    require_columns(path, rows, (REPORT_COL, POSITION_COL, LABEL_COL))
     reading: dict[tuple[str, str], str] = {}
     for i, row in enumerate(rows, start=2):
         key, label = (row[REPORT_COL], row[POSITION_COL]), (row[LABEL_COL] or "").strip()

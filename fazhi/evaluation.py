@@ -57,18 +57,12 @@ def read_labeled(path: Path, require_groups: bool = False, strict: bool = False)
     strict: also apply the corpus rules (corpus.validate: the six labels, one label
     per distinct text, a heading column). Raises CorpusError with a one-line message.
     """
-    from fazhi.corpus import read_rows, validate
+    from fazhi.corpus import read_rows, require_columns, validate
     from fazhi.persist import sha256_file
 
     path = Path(path)
     rows = read_rows(path)
-    if not rows:
-        raise CorpusError(f"{path}: no rows below the header")
-    missing = [c for c in (TEXT_COL, LABEL_COL) if c not in rows[0]]
-    if require_groups and REPORT_COL not in rows[0]:
-        missing.append(REPORT_COL)
-    if missing:
-        raise CorpusError(f"{path}: missing column(s) {', '.join(missing)}")
+    require_columns(path, rows, (TEXT_COL, LABEL_COL, REPORT_COL) if require_groups else (TEXT_COL, LABEL_COL))
     if strict:
         validate(path, rows)
     for i, row in enumerate(rows, start=2):
@@ -83,6 +77,11 @@ def read_labeled(path: Path, require_groups: bool = False, strict: bool = False)
     return Dataset(X.reshape(-1, 2), y, groups, positions, str(path), sha256_file(path))
 
 
+def _labels(y_true: Sequence[str], y_pred: Sequence[str]) -> list[str]:
+    """Every label of either sequence, in config.LABELS order."""
+    return sorted(set(map(str, y_true)) | set(map(str, y_pred)), key=label_order)
+
+
 def scores(y_true: Sequence[str], y_pred: Sequence[str]) -> dict[str, Any]:
     """macro_f1, accuracy, n and per_label → {precision, recall, f1, support}.
 
@@ -90,7 +89,7 @@ def scores(y_true: Sequence[str], y_pred: Sequence[str]) -> dict[str, Any]:
     """
     from sklearn.metrics import accuracy_score, precision_recall_fscore_support
 
-    labels = sorted(set(map(str, y_true)) | set(map(str, y_pred)), key=label_order)
+    labels = _labels(y_true, y_pred)
     p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
     return {
         "macro_f1": float(np.mean(f)),
@@ -107,7 +106,7 @@ def confusion(y_true: Sequence[str], y_pred: Sequence[str]) -> tuple[list[str], 
     """Labels (rows = true, columns = predicted) and the confusion matrix."""
     from sklearn.metrics import confusion_matrix
 
-    labels = sorted(set(map(str, y_true)) | set(map(str, y_pred)), key=label_order)
+    labels = _labels(y_true, y_pred)
     with warnings.catch_warnings():  # "a single label was found": a 1×1 matrix is right here
         warnings.simplefilter("ignore", UserWarning)
         return labels, confusion_matrix(y_true, y_pred, labels=labels)

@@ -64,19 +64,13 @@ def save(pipeline: Any, directory: Path, card: dict[str, Any], models_dir: Path 
     half-written; the card carries the model file's hash, so a model and a card that
     do not belong together are caught on loading.
     """
-    import os
-    import tempfile
-
     import joblib
 
-    from fazhi.corpus import publish, write_atomic
+    from fazhi.corpus import atomic_file, write_atomic
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=directory, prefix=f".{MODEL_FILE}.", suffix=".tmp")
-    os.close(fd)
-    tmp = Path(name)
-    try:
+    with atomic_file(directory / MODEL_FILE) as tmp:
         joblib.dump(pipeline, tmp, compress=3)
         card = {
             "labels": [str(c) for c in pipeline.classes_],
@@ -85,9 +79,6 @@ def save(pipeline: Any, directory: Path, card: dict[str, Any], models_dir: Path 
             **card,
             "model_sha256": sha256_file(tmp),
         }
-        publish(tmp, directory / MODEL_FILE)
-    finally:
-        tmp.unlink(missing_ok=True)
     write_atomic(directory / CARD_FILE, json.dumps(card, ensure_ascii=False, indent=2).encode())
     root = Path(models_dir) if models_dir else directory.parent
     write_atomic(root / LATEST_FILE, (str(directory.resolve()) + "\n").encode())
@@ -171,8 +162,6 @@ def _load_mlflow(uri: str) -> LoadedModel:
     except Exception as exc:  # MLflow raises many types for a bad URI or store
         raise ModelError(f"{uri}: cannot load model ({type(exc).__name__}: {exc})".splitlines()[0]) from None
     return LoadedModel(pipeline, _labels_of(uri, pipeline), {}, uri)
-
-
 
 
 def add_to_card(directory: Path, extra: dict[str, Any]) -> None:

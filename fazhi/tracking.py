@@ -64,13 +64,13 @@ def flat_params(prefix: str, params: dict[str, Any]) -> dict[str, str]:
     return {f"{prefix}{k}": str(v)[:6000] for k, v in params.items()}
 
 
-def pipeline_params(pipeline) -> dict[str, str]:
+def pipeline_params(pipeline) -> dict[str, Any]:
     """Every leaf hyper-parameter of a pipeline (estimators themselves are skipped)."""
     out = {}
     for k, v in pipeline.get_params(deep=True).items():
         if hasattr(v, "get_params") or isinstance(v, (list, tuple)) and k.endswith(("steps", "transformers")):
             continue
-        out[f"pipeline.{k}"] = str(v)[:6000]
+        out[f"pipeline.{k}"] = v
     return out
 
 
@@ -237,7 +237,7 @@ def log_training(
     with mlflow.start_run(run_name=run_name, nested=nested) as run:
         mlflow.set_tag("fazhi.kind", "train")
         params = {
-            **flat_params("", config_params),
+            **config_params,
             "data_file": data.path,
             "data_sha256": data.sha256,
             "n_rows": len(data),
@@ -247,7 +247,7 @@ def log_training(
             **{f"version.{k}": v for k, v in package_versions().items()},
             **pipeline_params(pipeline),
         }
-        mlflow.log_params({k: str(v)[:6000] for k, v in params.items()})
+        mlflow.log_params(flat_params("", params))
         metrics = {
             **metric_dict("cv_", cv.metrics),
             **metric_dict("baseline_", cv.baseline),
@@ -312,7 +312,9 @@ def log_evaluation(*, model_source: str, data, metrics: dict[str, Any], labels, 
     """An evaluation run: model source, data hash, the scores, confusion matrix."""
     with mlflow.start_run(run_name=run_name) as run:
         mlflow.set_tag("fazhi.kind", "evaluate")
-        mlflow.log_params({"model": model_source[:6000], "data_file": data.path, "data_sha256": data.sha256, "n_rows": len(data)})
+        mlflow.log_params(
+            flat_params("", {"model": model_source, "data_file": data.path, "data_sha256": data.sha256, "n_rows": len(data)})
+        )
         mlflow.log_metrics(metric_dict("eval_", metrics))
         log_json(metrics, "metrics.json")
         log_confusion(labels, matrix)
