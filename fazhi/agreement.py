@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from fazhi.config import LABELS
+from fazhi.errors import CorpusError
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,17 @@ def agreement(a: Sequence[str], b: Sequence[str]) -> Agreement:
         per_label[label] = (raw, cohen_kappa(ya, yb), sum(ya), sum(yb))
     raw = sum(x == y for x, y in zip(a, b)) / len(a)
     return Agreement(len(a), raw, cohen_kappa(a, b), per_label, dict(Counter(zip(a, b))))
+
+
+def compare_readings(path_a: Path, path_b: Path) -> Agreement:
+    """Agreement of two reading files (report_id, position, label) over the same sentences."""
+    from fazhi.dataset import read_reading
+
+    a, b = read_reading(path_a), read_reading(path_b)
+    if a.keys() != b.keys():
+        raise CorpusError(f"{path_a} and {path_b} do not cover the same sentences")
+    keys = sorted(a)
+    return agreement([a[k] for k in keys], [b[k] for k in keys])
 
 
 def to_markdown(result: Agreement, name_a: str = "A", name_b: str = "B") -> str:

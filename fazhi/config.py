@@ -1,4 +1,4 @@
-"""One source of truth for label names, paths and defaults.
+"""One source of truth for label names, column names, paths and tracking defaults.
 
 Nothing here imports anything heavy: the CLI reads this module on every start.
 """
@@ -6,19 +6,39 @@ Nothing here imports anything heavy: the CLI reads this module on every start.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 # The six labels of data/GUIDELINES.md, in the order reports and tables use.
 LABELS: tuple[str, ...] = ("普法宣传", "行政执法", "矛盾化解", "营商环境", "不足", "其他")
 
+
+def label_order(labels: Iterable[str]) -> list[str]:
+    """Labels in the order of LABELS; labels outside the scheme after them, alphabetically."""
+    labels = {str(lab) for lab in labels}
+    return [lab for lab in LABELS if lab in labels] + sorted(labels - set(LABELS))
+
+
 # Columns of a labeled or segmented sentence file (a contract with other tools).
 REPORT_COL = "report_id"
-POSITION_COL = "position"
+POSITION_COL = "position"  # 0-based index of the sentence in its report
 HEADING_COL = "heading"  # the nearest enclosing numbered heading
 SECTION_COL = "section"  # every enclosing heading, outermost first (what the model reads)
 TEXT_COL = "text"
 LABEL_COL = "label"
 SENTENCE_COLUMNS: tuple[str, ...] = (REPORT_COL, POSITION_COL, HEADING_COL, SECTION_COL, TEXT_COL, LABEL_COL)
+
+# Columns of `fazhi predict` output (a contract of issue 5: names kept as published).
+SOURCE_COL = "source"  # the file (FILE#id for a report of a sentence table)
+INDEX_COL = "sentence"  # the sentence's position in its report, as POSITION_COL in the corpus
+CONFIDENCE_COL = "confidence"
+UNCERTAIN_COL = "uncertain"
+SENTENCES_COL = "sentences"  # summary: sentences in the report
+
+
+def proba_col(label: str) -> str:
+    return f"p_{label}"
+
 
 # The project root is the checkout that holds this package (an editable install);
 # FAZHI_HOME points elsewhere, e.g. for a non-editable install.
@@ -28,6 +48,9 @@ SEEDS_DIR = PROJECT_ROOT / "seeds"
 MODELS_DIR = PROJECT_ROOT / "models"
 CORPUS_FILE = DATA_DIR / "sentences.csv"
 USER_DICT_FILE = DATA_DIR / "userdict.txt"
+# The two independent readings behind data/sentences.csv's labels (data/README.md).
+ANNOTATIONS_DIR = DATA_DIR / "annotations"
+READINGS = (ANNOTATIONS_DIR / "reading_a.csv", ANNOTATIONS_DIR / "reading_b.csv")
 
 # MLflow: an explicit SQLite store in the project, so runs do not depend on the cwd.
 DEFAULT_TRACKING_URI = f"sqlite:///{PROJECT_ROOT / 'mlflow.db'}"
@@ -39,7 +62,3 @@ CHAMPION_ALIAS = "champion"
 def tracking_uri(explicit: str | None = None) -> str:
     """--tracking-uri wins, then MLFLOW_TRACKING_URI, then the project's SQLite store."""
     return explicit or os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI
-
-# The two independent readings behind data/sentences.csv's labels (data/README.md).
-ANNOTATIONS_DIR = DATA_DIR / "annotations"
-READINGS = (ANNOTATIONS_DIR / "reading_a.csv", ANNOTATIONS_DIR / "reading_b.csv")

@@ -1,33 +1,23 @@
-"""The sentence classifier: SentenceInput → TF-IDF blocks → a linear classifier.
+"""The sentence classifier: ModelConfig → Pipeline(SentenceInput → TF-IDF blocks → classifier).
 
-The choices (classifiers here, feature sets re-exported from features/) and the
-defaults live here, once; the CLI, the sweep and the tests read them from this module. The defaults are the best
-configuration measured with grouped cross-validation (docs/results.md).
+ModelConfig holds every hyper-parameter and its default, once; the defaults are the
+best configuration measured with grouped cross-validation (docs/results.md).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from fazhi.classifiers import CLASS_WEIGHTS, CLASSIFIERS, make_classifier
 from fazhi.config import USER_DICT_FILE
-from features import FEATURE_SETS  # noqa: F401  (the choices live together: feature sets, classifiers)
+from features import FEATURE_SETS
 
-CLASSIFIERS: tuple[str, ...] = ("logreg", "linearsvc", "sgd", "complementnb", "ridge")
-CLASS_WEIGHTS: tuple[str, ...] = ("balanced", "none")
 # The default sweep grid: every feature set × classifier × these C (about a minute on 2 cores).
 DEFAULT_CS: tuple[float, ...] = (1.0, 3.0, 10.0, 20.0)
-
-# How the one regularisation knob C maps onto each classifier (larger C = weaker
-# regularisation / smoothing everywhere, so one grid serves all classifiers).
-C_MEANING = {
-    "logreg": "C",
-    "linearsvc": "C (probabilities by sigmoid calibration)",
-    "sgd": "alpha = 1e-4 / C (modified Huber loss)",
-    "complementnb": "alpha = 1 / C (no class weights)",
-    "ridge": "alpha = 1 / C (probabilities by sigmoid calibration)",
-}
+# Parameter names of fazhi 0.1 (cards, MLflow params): read as their new names.
+RENAMED = {"heading": "section", "heading_weight": "section_weight"}
 
 
 @dataclass(frozen=True)
@@ -39,17 +29,37 @@ class ModelConfig:
     classifier: str = "complementnb"
     C: float = 20.0
     class_weight: str = "balanced"
-    heading: bool = True
-    heading_weight: float = 0.5
+    section: bool = True  # the section (every enclosing heading) as its own TF-IDF block
+    section_weight: float = 0.5
     normalize_digits: bool = True
     user_dict: bool = False  # measured: whole domain terms cost word features ~0.02–0.03 macro-F1 (docs/results.md)
     seed: int = 0
 
-    def with_(self, **changes: Any) -> "ModelConfig":
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+    def with_(self, **changes: Any) -> ModelConfig:
+        """A copy with the given fields changed (None = keep); old names accepted."""
+        changes = {RENAMED.get(k, k): v for k, v in changes.items() if v is not None}
+        return replace(self, **changes)
 
     def as_params(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> ModelConfig:
+        """The config of a card or MLflow run (fazhi 0.1's names too); unknown keys ignored."""
+        known = {f.name for f in fields(cls)}
+        return cls().with_(**{k: v for k, v in params.items() if RENAMED.get(k, k) in known})
+
+    def check(self) -> None:
+        """ValueError naming the first invalid field."""
+        for field, value, choices in (("feature_set", self.feature_set, FEATURE_SETS),
+                                      ("classifier", self.classifier, tuple(CLASSIFIERS)),
+                                      ("class_weight", self.class_weight, CLASS_WEIGHTS)):
+            if value not in choices:
+                raise ValueError(f"unknown {field.replace('_', ' ')} {value!r}; choose one of {', '.join(choices)}")
+        if not 0 < self.C < float("inf"):
+            raise ValueError(f"C must be positive and finite, got {self.C}")
+        if not 0 <= self.section_weight < float("inf"):
+            raise ValueError(f"section weight must be non-negative and finite, got {self.section_weight}")
 
 
 DEFAULTS = ModelConfig()
@@ -74,51 +84,15 @@ def build_pipeline(config: ModelConfig = DEFAULTS, **changes: Any):
     from features.text import SentenceInput, make_features
 
     cfg = config.with_(**changes)
-    if cfg.class_weight not in CLASS_WEIGHTS:
-        raise ValueError(f"unknown class weight {cfg.class_weight!r}; choose one of {', '.join(CLASS_WEIGHTS)}")
-    if not cfg.C > 0:
-        raise ValueError(f"C must be positive, got {cfg.C}")
+    cfg.check()
     words = user_words(cfg.user_dict) if cfg.feature_set in ("words", "both") else ()
     return Pipeline(
         [
             ("input", SentenceInput(normalize_digits=cfg.normalize_digits)),
-            ("features", make_features(cfg.feature_set, cfg.heading, words, cfg.heading_weight)),
+            ("features", make_features(cfg.feature_set, cfg.section, words, cfg.section_weight)),
             ("clf", make_classifier(cfg.classifier, cfg.C, cfg.class_weight, cfg.seed)),
         ]
     )
-
-
-def make_classifier(name: str, C: float, class_weight: str, seed: int):
-    """The classifier `name`, always with predict_proba (calibrated if need be)."""
-    from sklearn.calibration import CalibratedClassifierCV
-
-    cw = None if class_weight == "none" else class_weight
-    if name == "logreg":
-        from sklearn.linear_model import LogisticRegression
-
-        return LogisticRegression(C=C, class_weight=cw, max_iter=5000, random_state=seed)
-    if name == "linearsvc":
-        from sklearn.svm import LinearSVC
-
-        return CalibratedClassifierCV(LinearSVC(C=C, class_weight=cw, random_state=seed), method="sigmoid", cv=3)
-    if name == "sgd":
-        from sklearn.linear_model import SGDClassifier
-
-        # modified_huber gives predict_proba without a calibration wrapper.
-        return SGDClassifier(
-            loss="modified_huber", alpha=1e-4 / C, class_weight=cw, max_iter=2000, tol=1e-4, random_state=seed
-        )
-    if name == "complementnb":
-        from sklearn.naive_bayes import ComplementNB
-
-        return ComplementNB(alpha=1.0 / C)
-    if name == "ridge":
-        from sklearn.linear_model import RidgeClassifier
-
-        return CalibratedClassifierCV(
-            RidgeClassifier(alpha=1.0 / C, class_weight=cw, random_state=seed), method="sigmoid", cv=3
-        )
-    raise ValueError(f"unknown classifier {name!r}; choose one of {', '.join(CLASSIFIERS)}")
 
 
 def top_terms(pipeline, n: int = 20) -> dict[str, list[tuple[str, float]]]:

@@ -1,4 +1,4 @@
-"""Save and load fitted pipelines: a joblib file with a JSON card beside it.
+"""Trained models on disk: save and load a fitted pipeline as a joblib file with a JSON card beside it.
 
 models/<name>/model.joblib + models/<name>/model.json, and models/LATEST naming the
 directory `fazhi train` wrote last. Loading a joblib model never imports MLflow; an
@@ -7,25 +7,21 @@ MLflow URI (models:/…, runs:/…) does.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import platform
-
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from fazhi.config import MODELS_DIR
+from fazhi.errors import ModelError
+from fazhi.formats.files import atomic_file, sha256_file, write_atomic
 
 MODEL_FILE = "model.joblib"
 CARD_FILE = "model.json"
 LATEST_FILE = "LATEST"
 _MLFLOW_SCHEMES = ("models:/", "runs:/", "mlflow-artifacts:/", "file:/", "s3:/")
-
-
-class ModelError(Exception):
-    """A model that cannot be found or loaded; str() is one line for the user."""
 
 
 @dataclass
@@ -36,25 +32,17 @@ class LoadedModel:
     source: str = ""
 
 
-def package_versions() -> dict[str, str]:
-    """Versions that decide whether a pickled pipeline loads and predicts the same."""
+def package_versions(*extra: str) -> dict[str, str]:
+    """Versions that decide whether a pickled pipeline loads and predicts the same (and `extra`)."""
     from importlib.metadata import PackageNotFoundError, version
 
     out = {"python": platform.python_version()}
-    for pkg in ("fazhi", "scikit-learn", "jieba", "joblib", "numpy", "scipy"):
+    for pkg in ("fazhi", "scikit-learn", "jieba", "joblib", "numpy", "scipy", *extra):
         try:
             out[pkg] = version(pkg)
         except PackageNotFoundError:
             pass
     return out
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def save(pipeline: Any, directory: Path, card: dict[str, Any], models_dir: Path | None = None) -> Path:
@@ -65,8 +53,6 @@ def save(pipeline: Any, directory: Path, card: dict[str, Any], models_dir: Path 
     do not belong together are caught on loading.
     """
     import joblib
-
-    from fazhi.corpus import atomic_file, write_atomic
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -92,13 +78,14 @@ def _latest(models_dir: Path) -> Path:
     return Path(marker.read_text(encoding="utf-8").strip())
 
 
-def load(spec: str | Path | None = None, models_dir: Path = MODELS_DIR) -> LoadedModel:
+def load(spec: str | Path | None = None, models_dir: Path = MODELS_DIR, tracking_uri: str | None = None) -> LoadedModel:
     """Load a model from a models/ directory, a joblib file, or an MLflow URI.
 
-    Without `spec`, the model `fazhi train` saved last under `models_dir`.
+    Without `spec`, the model `fazhi train` saved last under `models_dir`. An MLflow URI
+    is looked up in `tracking_uri` (default: config.tracking_uri()).
     """
     if spec is not None and str(spec).startswith(_MLFLOW_SCHEMES):
-        return _load_mlflow(str(spec))
+        return _load_mlflow(str(spec), tracking_uri)
     path = _latest(models_dir) if spec is None else Path(spec)
     if path.is_dir():
         path = path / MODEL_FILE
@@ -151,13 +138,13 @@ def _labels_of(source: str | Path, pipeline: Any) -> list[str]:
     return [str(c) for c in classes]
 
 
-def _load_mlflow(uri: str) -> LoadedModel:
+def _load_mlflow(uri: str, store: str | None) -> LoadedModel:
     try:
+        import fazhi.tracking  # noqa: F401  (first: MLflow's quiet settings, read when it is imported)
         import mlflow.sklearn
-
         from fazhi.config import tracking_uri
 
-        mlflow.set_tracking_uri(tracking_uri())
+        mlflow.set_tracking_uri(tracking_uri(store))
         pipeline = mlflow.sklearn.load_model(uri)
     except Exception as exc:  # MLflow raises many types for a bad URI or store
         raise ModelError(f"{uri}: cannot load model ({type(exc).__name__}: {exc})".splitlines()[0]) from None
@@ -166,8 +153,6 @@ def _load_mlflow(uri: str) -> LoadedModel:
 
 def add_to_card(directory: Path, extra: dict[str, Any]) -> None:
     """Merge `extra` into a saved model's card (e.g. its MLflow run), atomically."""
-    from fazhi.corpus import write_atomic
-
     card_path = Path(directory) / CARD_FILE
     card = {**_read_card(card_path), **extra}
     write_atomic(card_path, json.dumps(card, ensure_ascii=False, indent=2).encode())

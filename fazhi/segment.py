@@ -1,4 +1,4 @@
-"""Report text → sentences, each with its report id, position and heading.
+"""Lines of a report → sentences, each with its report id, position, heading and section.
 
 A sentence (data/GUIDELINES.md) is a maximal span ending in 。！？； (full or half
 width) or at a line break; closing quotes and brackets stay with the sentence they
@@ -38,7 +38,6 @@ class Sentence:
     position: int  # 0-based index of the sentence in its report
     heading: str  # nearest enclosing numbered heading, "" if none
     text: str
-    is_heading: bool = False
     section: str = ""  # all enclosing headings, outermost first, "" if none
 
 
@@ -65,11 +64,6 @@ def text_lines(text: str) -> list[str]:
     return normalize(text).split("\n")
 
 
-def segment(text: str, report_id: str = "") -> list[Sentence]:
-    """Split a report's text into sentences with their headings."""
-    return list(iter_sentences(text_lines(text), report_id))
-
-
 def iter_sentences(lines: Iterable[str], report_id: str = "") -> Iterator[Sentence]:
     """Sentences of a stream of lines (paragraphs); the heading stack spans lines."""
     stack: list[tuple[int, str]] = []  # (level, heading text), outermost first
@@ -82,7 +76,7 @@ def iter_sentences(lines: Iterable[str], report_id: str = "") -> Iterator[Senten
                     stack.pop()
             parent = stack[-1][1] if stack else ""
             section = SECTION_SEP.join(h for _, h in stack)
-            yield Sentence(report_id, position, parent, text, level is not None, section)
+            yield Sentence(report_id, position, parent, text, section)
             if level is not None:
                 stack.append((level, text))
             position += 1

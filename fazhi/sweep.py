@@ -1,28 +1,32 @@
-"""A grid of model configurations, each measured by grouped cross-validation.
+"""A grid of model configurations, each measured by grouped cross-validation, ranked.
 
 Configurations run in parallel processes (one CV each); MLflow logging stays in the
-calling process (`log_child`), so workers never touch the store.
+calling process, so workers never touch the store.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from fazhi.config import LABELS
-from fazhi.evaluation import Dataset, cross_validate, folds
+from fazhi.config import DEFAULT_EXPERIMENT, LABELS
+from fazhi.dataset import Dataset
+from fazhi.evaluation import cross_validate, n_folds
 from fazhi.model import DEFAULTS, ModelConfig, build_pipeline
-
 
 
 def grid_configs(
     feature_sets: Sequence[str], classifiers: Sequence[str], Cs: Sequence[float], **fixed: Any
 ) -> list[ModelConfig]:
+    """Every feature set × classifier × C, the other fields from DEFAULTS and `fixed`."""
     base = DEFAULTS.with_(**fixed)
-    return [
-        base.with_(feature_set=f, classifier=c, C=C) for f, c, C in itertools.product(feature_sets, classifiers, Cs)
-    ]
+    configs = [base.with_(feature_set=f, classifier=c, C=C) for f, c, C in itertools.product(feature_sets, classifiers, Cs)]
+    for config in configs:
+        config.check()
+    return configs
 
 
 def _measure(config: ModelConfig, data: Dataset):
@@ -69,9 +73,9 @@ def ranked_table(rows: list[dict[str, Any]], baseline: dict[str, Any], data: Dat
     labels = [lab for lab in LABELS if any(lab in r["f1"] for r in rows)]
     head = ["#", "features", "classifier", "C", "macro-F1", "accuracy", *(f"F1 {lab}" for lab in labels), "s"]
     lines = [
-        f"Grouped cross-validation ({folds(data.groups).get_n_splits(groups=data.groups)} folds, no report in two) on {data.path}: {len(data)} sentences, "
+        f"Grouped cross-validation ({n_folds(data)} folds, no report in two) on {data.path}: {len(data)} sentences, "
         f"{len(set(data.groups))} reports (sha256 {data.sha256[:12]}).",
-        f"Class weight {rows[0]['class_weight']}, heading block {'on' if rows[0]['heading'] else 'off'}. Produced by `{command}`.",
+        f"Class weight {rows[0]['class_weight']}, section block {'on' if rows[0]['section'] else 'off'}. Produced by `{command}`.",
         "",
         "| " + " | ".join(head) + " |",
         "|" + "---|" * len(head),
@@ -84,3 +88,47 @@ def ranked_table(rows: list[dict[str, Any]], baseline: dict[str, Any], data: Dat
     cells += [f"{baseline['f1'].get(lab, 0.0):.3f}" for lab in labels] + [""]
     lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+@dataclass
+class SweepResult:
+    rows: list[dict[str, Any]]  # best first
+    baseline: dict[str, Any]
+    table: str  # Markdown
+    run_id: str | None = None  # the MLflow parent run
+
+
+def sweep(
+    configs: Sequence[ModelConfig],
+    data: Dataset,
+    *,
+    jobs: int = 1,
+    track: bool = True,
+    tracking_uri: str | None = None,
+    experiment: str = DEFAULT_EXPERIMENT,
+    run_name: str | None = None,
+    command: str = "fazhi sweep",
+    on_config: Callable[[], None] | None = None,
+) -> SweepResult:
+    """Grouped CV of every configuration; with `track`, one MLflow parent run holding a
+    nested run per configuration and the ranked table."""
+    grid = {
+        "features": list(dict.fromkeys(c.feature_set for c in configs)),
+        "classifiers": list(dict.fromkeys(c.classifier for c in configs)),
+        "C": list(dict.fromkeys(c.C for c in configs)),
+        "class_weight": configs[0].class_weight,
+        "section": configs[0].section,
+    }
+    with contextlib.ExitStack() as stack:
+        run_id = log_child = tracking = None
+        if track:
+            from fazhi import tracking
+
+            tracking.connect(tracking_uri, experiment)
+            run_id = stack.enter_context(tracking.sweep_run(run_name, grid, data))
+            log_child = tracking.log_sweep_child
+        rows, baseline = run_grid(configs, data, jobs=jobs, on_config=on_config, log_child=log_child)
+        table = ranked_table(rows, baseline, data, command)
+        if tracking is not None:
+            tracking.log_sweep_summary(table, rows)
+    return SweepResult(rows, baseline, table, run_id)

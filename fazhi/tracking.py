@@ -1,7 +1,7 @@
-"""All MLflow code of fazhi: runs for training, sweeps and evaluations; the registry.
+"""Everything MLflow: runs for training, sweeps and evaluations; the model registry; the UI command.
 
-Only the train / sweep / evaluate / ui commands import this module (MLflow costs
-~1.5 s to import; `fazhi predict` never pays it).
+Only training, sweeps, evaluation runs and MLflow model URIs import this module (MLflow
+costs ~1.5 s to import; tagging with a saved model never pays it).
 
 Store: config.tracking_uri() — --tracking-uri, else MLFLOW_TRACKING_URI, else the
 project's sqlite:///mlflow.db. A new experiment in a SQLite store gets its artifact
@@ -11,26 +11,47 @@ location beside the database (mlruns/), never relative to the working directory.
 from __future__ import annotations
 
 import contextlib
+import csv
 import io
 import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-import mlflow
-import numpy as np
-from mlflow.tracking import MlflowClient
+# MLflow as a command-line user wants it: no INFO clutter, no minutes of retries of an
+# unreachable server. Read when mlflow is imported; the user's own settings win.
+for _name, _value in (
+    ("MLFLOW_LOGGING_LEVEL", "WARNING"),
+    ("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2"),
+    ("MLFLOW_HTTP_REQUEST_TIMEOUT", "20"),
+):
+    os.environ.setdefault(_name, _value)
 
-from fazhi.config import CHAMPION_ALIAS, DEFAULT_EXPERIMENT, REGISTERED_MODEL, tracking_uri
+import logging  # noqa: E402
+
+import mlflow  # noqa: E402
+import numpy as np  # noqa: E402
+from mlflow.tracking import MlflowClient  # noqa: E402
+
+from fazhi.config import (  # noqa: E402
+    CHAMPION_ALIAS, DEFAULT_EXPERIMENT, HEADING_COL, REGISTERED_MODEL, SECTION_COL, TEXT_COL, tracking_uri,
+)
+from fazhi.errors import TrackingError  # noqa: E402
+
+logging.getLogger("mlflow").setLevel(os.environ["MLFLOW_LOGGING_LEVEL"])  # if imported before us
+
+if TYPE_CHECKING:
+    from fazhi.evaluation import CVResult, Evaluation
+    from fazhi.training import TrainResult
 
 CV_METRIC = "cv_macro_f1"  # the figure that decides who is champion
 # Classes of ours inside a fitted pipeline, for skops (MLflow's default serialiser).
 TRUSTED_TYPES = [
     "features.tokenize.JiebaTokenizer",
     "features.text.SentenceInput",
-    "features.text.HeadingVectorizer",
+    "features.text.SectionVectorizer",
     # scikit-learn's private helpers inside CalibratedClassifierCV (linearsvc, ridge).
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
@@ -38,16 +59,25 @@ TRUSTED_TYPES = [
 FEATURES_DIR = Path(__file__).resolve().parent.parent / "features"
 
 
-def setup(uri: str | None = None, experiment: str = DEFAULT_EXPERIMENT) -> str:
-    """Point MLflow at the store and experiment; return the experiment id."""
+def connect(uri: str | None = None, experiment: str = DEFAULT_EXPERIMENT) -> str:
+    """Point MLflow at the store and experiment; return the experiment id.
+
+    TrackingError (one line) for a bad URI or an unreachable server.
+    """
     uri = tracking_uri(uri)
-    mlflow.set_tracking_uri(uri)
-    existing = mlflow.get_experiment_by_name(experiment)
-    if existing is not None:
-        exp_id = existing.experiment_id
-    else:
-        exp_id = mlflow.create_experiment(experiment, artifact_location=artifact_location(uri))
-    mlflow.set_experiment(experiment_id=exp_id)
+    try:
+        mlflow.set_tracking_uri(uri)
+        existing = mlflow.get_experiment_by_name(experiment)
+        if existing is not None:
+            exp_id = existing.experiment_id
+        else:
+            exp_id = mlflow.create_experiment(experiment, artifact_location=artifact_location(uri))
+        mlflow.set_experiment(experiment_id=exp_id)
+    except Exception as exc:  # a bad URI or an unreachable server: many exception types
+        why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if "Max retries exceeded" in why or "Failed to establish" in why:
+            why = "cannot reach the tracking server (is it running?)"
+        raise TrackingError(f"MLflow store {uri}: {why}") from None
     return exp_id
 
 
@@ -86,56 +116,15 @@ def metric_dict(prefix: str, metrics: dict[str, Any]) -> dict[str, float]:
     return out
 
 
+def cv_metrics(cv: CVResult) -> dict[str, float]:
+    return {**metric_dict("cv_", cv.metrics), **metric_dict("baseline_", cv.baseline), "cv_seconds": cv.seconds}
+
+
 def log_json(obj: Any, name: str) -> None:
     mlflow.log_text(json.dumps(obj, ensure_ascii=False, indent=2), name)
 
 
-def log_confusion(labels: list[str], matrix: np.ndarray, prefix: str = "") -> None:
-    """Confusion matrix as CSV (label names) and PNG (rows true, columns predicted)."""
-    buf = io.StringIO()
-    buf.write("true\\predicted," + ",".join(labels) + "\n")
-    for lab, row in zip(labels, matrix):
-        buf.write(lab + "," + ",".join(str(int(v)) for v in row) + "\n")
-    mlflow.log_text(buf.getvalue(), f"{prefix}confusion_matrix.csv")
-    mlflow.log_figure(confusion_figure(labels, matrix), f"{prefix}confusion_matrix.png")
-
-
-def confusion_figure(labels: list[str], matrix: np.ndarray):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    names = _plot_names(labels)
-    fig, ax = plt.subplots(figsize=(6.5, 5.5))
-    ax.imshow(matrix, cmap="Blues")
-    ax.set_xticks(range(len(labels)), names, rotation=45, ha="right")
-    ax.set_yticks(range(len(labels)), names)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
-    vmax = matrix.max() if matrix.size else 0
-    for i in range(matrix.shape[0]):
-        for j in range(matrix.shape[1]):
-            ax.text(j, i, int(matrix[i, j]), ha="center", va="center", color="white" if matrix[i, j] > vmax / 2 else "black")
-    fig.tight_layout()
-    plt.close(fig)
-    return fig
-
-
-def _plot_names(labels: list[str]) -> list[str]:
-    """Label names if a CJK font is installed; else "1 … n" in confusion_matrix.csv's order."""
-    from matplotlib import font_manager, rcParams
-
-    cjk = [f.name for f in font_manager.fontManager.ttflist if any(k in f.name for k in ("CJK", "WenQuanYi", "Hei", "Song"))]
-    if cjk:
-        rcParams["font.sans-serif"] = [cjk[0], *rcParams["font.sans-serif"]]
-        return list(labels)
-    return [f"{i + 1}" for i in range(len(labels))]
-
-
 def log_rows_csv(rows: list[dict[str, Any]], name: str, columns: list[str]) -> None:
-    import csv
-
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
@@ -143,13 +132,17 @@ def log_rows_csv(rows: list[dict[str, Any]], name: str, columns: list[str]) -> N
     mlflow.log_text("\ufeff" + buf.getvalue(), name)  # BOM: opens right in a spreadsheet
 
 
-def input_example(texts: list[tuple[str, str]]):
-    """A DataFrame example (text, section) → a column signature (a list example gives no usable signature)."""
-    import pandas as pd
+def log_confusion(labels: list[str], matrix: np.ndarray) -> None:
+    """Confusion matrix as CSV (label names) and PNG (rows true, columns predicted)."""
+    from fazhi.plots import confusion_figure
 
-    from fazhi.config import SECTION_COL, TEXT_COL
-
-    return pd.DataFrame({TEXT_COL: [t for t, _ in texts], SECTION_COL: [s for _, s in texts]})
+    rows = [{"true\\predicted": lab, **{p: int(v) for p, v in zip(labels, row)}} for lab, row in zip(labels, matrix)]
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=["true\\predicted", *labels], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    mlflow.log_text(buf.getvalue(), "confusion_matrix.csv")
+    mlflow.log_figure(confusion_figure(labels, matrix), "confusion_matrix.png")
 
 
 def signature():
@@ -157,30 +150,27 @@ def signature():
     from mlflow.models import ModelSignature
     from mlflow.types import ColSpec, Schema
 
-    from fazhi.config import HEADING_COL, SECTION_COL, TEXT_COL
-
     return ModelSignature(
-        inputs=Schema(
-            [
-                ColSpec("string", TEXT_COL),
-                ColSpec("string", SECTION_COL, required=False),
-                ColSpec("string", HEADING_COL, required=False),
-            ]
-        ),
+        inputs=Schema([ColSpec("string", TEXT_COL), ColSpec("string", SECTION_COL, required=False),
+                       ColSpec("string", HEADING_COL, required=False)]),
         outputs=Schema([ColSpec("string")]),
     )
 
 
-def log_model(pipeline, example: list[tuple[str, str]], register: bool = True):
-    """Log the fitted pipeline (skops) with signature and example; register it."""
+def log_model(pipeline, example: np.ndarray):
+    """Log the fitted pipeline (skops) with signature and a DataFrame example; register it.
+
+    A DataFrame example, not a list: a list gives no usable signature (STACK-NOTES.md).
+    """
     import mlflow.sklearn
+    import pandas as pd
 
     return mlflow.sklearn.log_model(
         pipeline,
         name="model",
         signature=signature(),
-        input_example=input_example(example),
-        registered_model_name=REGISTERED_MODEL if register else None,
+        input_example=pd.DataFrame({TEXT_COL: example[:, 0], SECTION_COL: example[:, 1]}),
+        registered_model_name=REGISTERED_MODEL,
         skops_trusted_types=TRUSTED_TYPES,
         code_paths=[str(FEATURES_DIR)],
     )
@@ -210,51 +200,30 @@ def maybe_promote(version: str, score: float, promote: bool = False) -> tuple[bo
     return False, f"@{CHAMPION_ALIAS} stays version {old_version} ({old_score:.4f} >= {score:.4f})"
 
 
-def package_versions() -> dict[str, str]:
-    from fazhi.persist import package_versions as base
+def log_training(result: TrainResult, run_name: str, promote: bool = False) -> dict[str, Any]:
+    """One training run: params, metrics, artifacts, the registered model; returns ids and promotion."""
+    from fazhi.evaluation import ERROR_COLUMNS, errors
+    from fazhi.formats.terminal import format_confusion, format_report
+    from fazhi.metrics import confusion
+    from fazhi.model import top_terms
+    from fazhi.persist import package_versions
 
-    out = base()
-    out["mlflow"] = mlflow.__version__
-    return out
-
-
-def log_training(
-    *,
-    pipeline,
-    config_params: dict[str, Any],
-    data,
-    cv,
-    top_terms: dict[str, list[tuple[str, float]]],
-    fit_seconds: float,
-    run_name: str | None,
-    promote: bool = False,
-    nested: bool = False,
-    log_the_model: bool = True,
-) -> dict[str, Any]:
-    """One training run: params, metrics, artifacts, model; returns ids and promotion."""
-    from fazhi.evaluation import confusion, errors, format_confusion, format_report
-
-    with mlflow.start_run(run_name=run_name, nested=nested) as run:
+    data, cv, pipeline = result.data, result.cv, result.pipeline
+    with mlflow.start_run(run_name=run_name) as run:
         mlflow.set_tag("fazhi.kind", "train")
         params = {
-            **config_params,
+            **result.config.as_params(),
             "data_file": data.path,
             "data_sha256": data.sha256,
             "n_rows": len(data),
-            "n_reports": len(set(data.groups)) if data.groups is not None else 0,
+            "n_reports": len(set(data.groups)),
             **{f"n_label.{k}": v for k, v in data.label_counts().items()},
             "cv": f"grouped by report, {cv.n_folds} folds",
-            **{f"version.{k}": v for k, v in package_versions().items()},
+            **{f"version.{k}": v for k, v in package_versions("mlflow").items()},
             **pipeline_params(pipeline),
         }
         mlflow.log_params(flat_params("", params))
-        metrics = {
-            **metric_dict("cv_", cv.metrics),
-            **metric_dict("baseline_", cv.baseline),
-            "cv_seconds": cv.seconds,
-            "fit_seconds": fit_seconds,
-        }
-        mlflow.log_metrics(metrics)
+        mlflow.log_metrics({**cv_metrics(cv), "fit_seconds": result.fit_seconds})
         labels, matrix = confusion(cv.y_true, cv.y_pred)
         log_confusion(labels, matrix)
         report = (
@@ -266,18 +235,15 @@ def log_training(
         )
         mlflow.log_text(report, "classification_report.txt")
         log_json({"cv": cv.metrics, "baseline": cv.baseline}, "metrics.json")
-        err = errors(cv, data)
-        log_rows_csv(err, "oof_errors.csv", ["report_id", "position", "heading", "text", "true", "predicted", "probability", "p_true"])
-        log_json({lab: [[t, round(w, 4)] for t, w in terms] for lab, terms in top_terms.items()}, "top_terms.json")
-        result: dict[str, Any] = {"run_id": run.info.run_id, "experiment_id": run.info.experiment_id}
-        if log_the_model:
-            example = [tuple(x) for x in data.X[:3]]
-            info = log_model(pipeline, example)
-            version = str(info.registered_model_version)
-            promoted, message = maybe_promote(version, cv.metrics["macro_f1"], promote)
-            mlflow.set_tag("fazhi.champion", str(promoted).lower())
-            result.update(model_uri=info.model_uri, version=version, promoted=promoted, promotion=message)
-    return result
+        log_rows_csv(errors(cv, data), "oof_errors.csv", ERROR_COLUMNS)
+        terms = top_terms(pipeline)
+        log_json({lab: [[t, round(w, 4)] for t, w in ts] for lab, ts in terms.items()}, "top_terms.json")
+        info = log_model(pipeline, data.X[:3])
+        version = str(info.registered_model_version)
+        promoted, message = maybe_promote(version, cv.metrics["macro_f1"], promote)
+        mlflow.set_tag("fazhi.champion", str(promoted).lower())
+    return {"run_id": run.info.run_id, "experiment_id": run.info.experiment_id, "model_uri": info.model_uri,
+            "version": version, "promoted": promoted, "promotion": message}
 
 
 @contextlib.contextmanager
@@ -289,35 +255,37 @@ def sweep_run(run_name: str | None, grid: dict[str, Any], data) -> Iterator[str]
         yield run.info.run_id
 
 
-def log_sweep_child(config_params: dict[str, Any], cv) -> str:
-    with mlflow.start_run(run_name=_child_name(config_params), nested=True) as run:
+def log_sweep_child(config_params: dict[str, Any], cv: CVResult) -> str:
+    with mlflow.start_run(run_name=child_name(config_params), nested=True) as run:
         mlflow.set_tag("fazhi.kind", "sweep-config")
         mlflow.log_params(flat_params("", config_params))
-        mlflow.log_metrics({**metric_dict("cv_", cv.metrics), **metric_dict("baseline_", cv.baseline), "cv_seconds": cv.seconds})
+        mlflow.log_metrics(cv_metrics(cv))
         return run.info.run_id
 
 
-def _child_name(p: dict[str, Any]) -> str:
-    return f"{p['feature_set']}-{p['classifier']}-C{p['C']:g}" + ("-heading" if p.get("heading") else "")
+def child_name(p: dict[str, Any]) -> str:
+    return f"{p['feature_set']}-{p['classifier']}-C{p['C']:g}" + ("-section" if p.get("section") else "")
 
 
-def log_sweep_summary(table_md: str, rows: list[dict[str, Any]], best: dict[str, Any]) -> None:
+def log_sweep_summary(table_md: str, rows: list[dict[str, Any]]) -> None:
+    """Inside the parent run: the ranked table, every row, the best figure."""
     mlflow.log_text(table_md, "sweep_results.md")
     log_json(rows, "sweep_results.json")
-    mlflow.log_metric("best_cv_macro_f1", best["macro_f1"])
-    mlflow.set_tag("fazhi.best", _child_name(best))
+    mlflow.log_metric("best_cv_macro_f1", rows[0]["macro_f1"])
+    mlflow.set_tag("fazhi.best", child_name(rows[0]))
 
 
-def log_evaluation(*, model_source: str, data, metrics: dict[str, Any], labels, matrix, run_name: str | None) -> str:
+def log_evaluation(evaluation: Evaluation, run_name: str | None) -> str:
     """An evaluation run: model source, data hash, the scores, confusion matrix."""
+    data = evaluation.data
     with mlflow.start_run(run_name=run_name) as run:
         mlflow.set_tag("fazhi.kind", "evaluate")
         mlflow.log_params(
-            flat_params("", {"model": model_source, "data_file": data.path, "data_sha256": data.sha256, "n_rows": len(data)})
+            flat_params("", {"model": evaluation.model, "data_file": data.path, "data_sha256": data.sha256, "n_rows": len(data)})
         )
-        mlflow.log_metrics(metric_dict("eval_", metrics))
-        log_json(metrics, "metrics.json")
-        log_confusion(labels, matrix)
+        mlflow.log_metrics(metric_dict("eval_", evaluation.metrics))
+        log_json(evaluation.metrics, "metrics.json")
+        log_confusion(evaluation.labels, evaluation.matrix)
         return run.info.run_id
 
 

@@ -1,12 +1,12 @@
-"""Input selection and TF-IDF feature sets for sentences (and their headings).
+"""Input selection and TF-IDF feature sets for sentences and their sections.
 
 The first step of every pipeline is `SentenceInput`: it accepts what callers have —
 a DataFrame with `text` and optional `section` / `heading` columns (MLflow pyfunc,
-Spark), a sequence of (text, heading) pairs, or plain strings — and returns an (n, 2)
-object array [text, heading]. "heading" is the sentence's context: its section (every
-enclosing heading, as fazhi.segment gives it) when the caller has it, else its
-nearest heading. `make_features` then builds a ColumnTransformer of TF-IDF
-blocks over those two columns, chosen by name (FEATURE_SETS).
+Spark), a sequence of (text, section) pairs, or plain strings — and returns an (n, 2)
+object array [text, section]. The section is every heading the sentence stands under
+(as fazhi.segment gives it); a caller that only knows the nearest heading passes that.
+`make_features` then builds a ColumnTransformer of TF-IDF blocks over those two
+columns, chosen by name (FEATURE_SETS).
 """
 
 from __future__ import annotations
@@ -23,12 +23,12 @@ from features import FEATURE_SETS
 from features.tokenize import JiebaTokenizer
 
 # The input contract's column names (= fazhi.config; features/ must not import fazhi).
-TEXT, HEADING, SECTION = "text", "heading", "section"
+TEXT, SECTION, HEADING = "text", "section", "heading"
 _DIGITS = re.compile(r"\d+(?:\.\d+)?")
 
 
 class SentenceInput(TransformerMixin, BaseEstimator):
-    """Any accepted input → an (n, 2) object array of [text, heading].
+    """Any accepted input → an (n, 2) object array of [text, section].
 
     normalize_digits: every number becomes "0", so "召开会议28次" and "召开会议14次"
     share features; counts and years carry no topic.
@@ -42,17 +42,17 @@ class SentenceInput(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X) -> np.ndarray:
-        out = _as_text_heading(X)
+        out = _as_text_section(X)
         if self.normalize_digits:
             sub = _DIGITS.sub
-            out = np.array([[sub("0", t), sub("0", h)] for t, h in out], dtype=object).reshape(-1, 2)
+            out = np.array([[sub("0", t), sub("0", s)] for t, s in out], dtype=object).reshape(-1, 2)
         return out
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
-        return np.array([TEXT, HEADING], dtype=object)
+        return np.array([TEXT, SECTION], dtype=object)
 
 
-def _as_text_heading(X) -> np.ndarray:
+def _as_text_section(X) -> np.ndarray:
     if isinstance(X, str):
         raise ValueError("expected a sequence of sentences, got a single string")
     if hasattr(X, "columns"):  # a DataFrame (pandas or alike): never import pandas here
@@ -74,13 +74,13 @@ def _as_text_heading(X) -> np.ndarray:
     if arr.ndim == 1:
         return np.array([[_clean(t), ""] for t in arr], dtype=object).reshape(-1, 2)
     if arr.ndim == 2 and arr.shape[1] in (1, 2):
-        heading = arr[:, 1] if arr.shape[1] == 2 else [""] * len(arr)
-        return np.array([[_clean(t), _clean(h)] for t, h in zip(arr[:, 0], heading)], dtype=object).reshape(-1, 2)
-    raise ValueError(f"expected texts or (text, heading) pairs, got an array of shape {arr.shape}")
+        section = arr[:, 1] if arr.shape[1] == 2 else [""] * len(arr)
+        return np.array([[_clean(t), _clean(s)] for t, s in zip(arr[:, 0], section)], dtype=object).reshape(-1, 2)
+    raise ValueError(f"expected texts or (text, section) pairs, got an array of shape {arr.shape}")
 
 
 def _clean(value) -> str:
-    # None / NaN (missing heading in a DataFrame) → "".
+    # None / NaN (a missing section in a DataFrame) → "".
     if value is None or (isinstance(value, float) and value != value):
         return ""
     return str(value).strip()
@@ -103,11 +103,11 @@ def char_vectorizer(ngram_range=(1, 3), min_df: int = 1) -> TfidfVectorizer:
     return TfidfVectorizer(analyzer="char", lowercase=False, ngram_range=ngram_range, min_df=min_df, sublinear_tf=True)
 
 
-class HeadingVectorizer(TfidfVectorizer):
+class SectionVectorizer(TfidfVectorizer):
     """TF-IDF for an optional column: all-empty training input gives an all-zero block.
 
-    A missing heading must add no signal (text-only input at prediction time would
-    otherwise look like a top-level line), and data without headings must still train.
+    A missing section must add no signal (text-only input at prediction time would
+    otherwise look like a top-level line), and data without sections must still train.
     """
 
     def fit(self, raw_documents, y=None):
@@ -122,15 +122,19 @@ class HeadingVectorizer(TfidfVectorizer):
         return self.transform(docs)
 
 
+# Models saved by fazhi 0.1 name the section block's class so; they load unchanged.
+HeadingVectorizer = SectionVectorizer
+
+
 def make_features(
-    feature_set: str = "both", heading: bool = False, user_words: Iterable[str] = (), heading_weight: float = 0.5
+    feature_set: str = "both", section: bool = False, user_words: Iterable[str] = (), section_weight: float = 0.5
 ) -> ColumnTransformer:
-    """TF-IDF blocks over SentenceInput's columns (0 = text, 1 = heading).
+    """TF-IDF blocks over SentenceInput's columns (0 = text, 1 = section).
 
     feature_set: "words" (jieba 1–2 grams), "chars" (char 1–3 grams) or "both".
-    heading: add the sentence's heading as its own block (char 1–2 grams, so it needs
-    no jieba), scaled by heading_weight: the heading hints at the topic of the section,
-    the sentence itself should still decide.
+    section: add the sentence's section as its own block (char 1–2 grams, so it needs
+    no jieba), scaled by section_weight: the headings hint at the topic, the sentence
+    itself should still decide.
     """
     if feature_set not in FEATURE_SETS:
         raise ValueError(f"unknown feature set {feature_set!r}; choose one of {', '.join(FEATURE_SETS)}")
@@ -141,7 +145,7 @@ def make_features(
     if feature_set in ("chars", "both"):
         blocks.append(("chars", char_vectorizer(), 0))
     weights = None
-    if heading:
-        blocks.append(("heading", HeadingVectorizer(analyzer="char", lowercase=False, ngram_range=(1, 2), sublinear_tf=True), 1))
-        weights = {name: 1.0 for name, _, _ in blocks} | {"heading": heading_weight}
+    if section:
+        blocks.append(("section", SectionVectorizer(analyzer="char", lowercase=False, ngram_range=(1, 2), sublinear_tf=True), 1))
+        weights = {name: 1.0 for name, _, _ in blocks} | {"section": section_weight}
     return ColumnTransformer(blocks, remainder="drop", transformer_weights=weights, sparse_threshold=1.0)

@@ -6,15 +6,14 @@ bundled corpus and saved with fazhi.persist.save; prediction tests load it.
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 from pathlib import Path
 
 import pytest
 
-from fazhi.config import CORPUS_FILE, REPORT_COL, SENTENCE_COLUMNS
-from fazhi.corpus import read_rows
+from fazhi.config import CORPUS_FILE, REPORT_COL
+from fazhi.dataset import read_rows
+from make_files import write_rows
 
 
 def _corpus_path() -> Path:
@@ -32,15 +31,6 @@ def corpus_rows(corpus_file) -> list[dict[str, str]]:
     return read_rows(corpus_file)
 
 
-def write_rows(path: Path, rows: list[dict[str, str]], columns=SENTENCE_COLUMNS, delimiter=",") -> Path:
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(columns), delimiter=delimiter, lineterminator="\n", extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(rows)
-    path.write_text("\ufeff" + buf.getvalue(), encoding="utf-8")
-    return path
-
-
 @pytest.fixture(scope="session")
 def small_corpus(tmp_path_factory, corpus_rows) -> Path:
     """Three of the bundled reports: grouped CV still works, training is quicker."""
@@ -53,11 +43,11 @@ def small_corpus(tmp_path_factory, corpus_rows) -> Path:
 def trained_model_dir(tmp_path_factory, corpus_file) -> Path:
     """A chars + logreg model fitted on the bundled corpus, saved as models/<name>/."""
     from fazhi import persist
-    from fazhi.evaluation import read_labeled
+    from fazhi.dataset import read_labeled
     from fazhi.model import build_pipeline
 
     data = read_labeled(corpus_file, strict=True)
-    pipeline = build_pipeline(feature_set="chars", classifier="logreg", C=10.0, heading=True)
+    pipeline = build_pipeline(feature_set="chars", classifier="logreg", C=10.0, section=True)
     pipeline.fit(data.X, data.y)
     models = tmp_path_factory.mktemp("models")
     card = {"config": {"feature_set": "chars", "classifier": "logreg"}, "data": {"sha256": data.sha256}}

@@ -6,8 +6,13 @@ numbered headings, so segmentation and headings can be checked on every format.
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import zipfile
 from pathlib import Path
+
+from fazhi.config import SENTENCE_COLUMNS
 
 HEADING_1 = "一、加强普法宣传教育"
 SENTENCE_1 = "全年开展法治宣传活动120场。"
@@ -144,3 +149,38 @@ def empty(path: Path) -> Path:
     path.write_bytes(b"")
     return path
 
+
+def write_rows(path: Path, rows: list[dict[str, str]], columns=SENTENCE_COLUMNS, delimiter=",") -> Path:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(columns), delimiter=delimiter, lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_text("\ufeff" + buf.getvalue(), encoding="utf-8")
+    return path
+
+
+def read_back(path):
+    """Rows of a written file as dicts of Python values, by format."""
+    suffix = path.suffix
+    if suffix == ".csv":
+        raw = path.read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf"), "CSV must carry a BOM for Excel"
+        rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines(keepends=True)))
+        return [{"source": r["source"], "sentence": int(r["sentence"]), "text": r["text"],
+                 "confidence": float(r["confidence"]), "uncertain": r["uncertain"] == "true"} for r in rows]
+    if suffix == ".jsonl":
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    if suffix == ".xlsx":
+        from openpyxl import load_workbook
+
+        book = load_workbook(path, read_only=True)
+        out = []
+        for sheet in book.worksheets:
+            values = list(sheet.values)
+            out.extend(dict(zip(values[0], v)) for v in values[1:])
+        return out
+    if suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        return pq.read_table(path).to_pylist()
+    raise AssertionError(suffix)

@@ -5,7 +5,7 @@ from typer.testing import CliRunner
 
 from fazhi.cli import app
 from fazhi.config import CORPUS_FILE, LABELS, READINGS, SEEDS_DIR
-from fazhi.corpus import read_rows
+from fazhi.dataset import read_rows
 
 runner = CliRunner()
 HEADER = "report_id,position,heading,text,label\n"
@@ -31,7 +31,7 @@ def test_check_passes_on_the_bundled_corpus_and_prints_counts():
         (HEADER + "r,0,,甲。,普法宣传\nr,1,, ,其他\n", "row 3: empty text"),
         (HEADER + "r,0,,甲。,普法\n", "row 2: label '普法' is not one of"),
         (HEADER + "r,0,,甲。,其他\nr,1,,乙。,其他\nr,2,,甲。,不足\n", "row 4: text labeled '不足' here and '其他' in row 2"),
-        ("", "the file is empty"),
+        ("", "empty file"),
         (HEADER, "no rows below the header"),
     ],
 )
@@ -55,7 +55,7 @@ def test_check_rejects_a_file_that_is_not_utf8(tmp_path):
 
 def test_check_names_a_missing_file(tmp_path):
     result = run("data", "check", str(tmp_path / "nope.csv"))
-    assert result.exit_code == 1 and "nope.csv: cannot read" in result.output
+    assert result.exit_code == 1 and "nope.csv: no such file" in result.output
 
 
 def test_segmenting_seeds_reproduces_the_bundled_corpus_texts(tmp_path):

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 import make_files as mk
 from fazhi.cli import app
 from fazhi.config import LABELS
-from test_output import read_back
+from make_files import read_back
 
 runner = CliRunner()
 
@@ -76,9 +76,9 @@ def test_without_output_a_pipe_gets_json_lines_and_stdin_is_read(model_dir):
 
 
 def _expected_sentences():
-    from fazhi.segment import segment
+    from fazhi.segment import iter_sentences, text_lines
 
-    return [(s.heading, s.text) for s in segment(mk.REPORT_TEXT)]
+    return [(s.heading, s.text) for s in iter_sentences(text_lines(mk.REPORT_TEXT))]
 
 
 def test_text_option_tags_sentences_given_on_the_command_line(model_dir):
@@ -302,7 +302,7 @@ def test_a_model_that_fails_at_prediction_is_a_one_line_error_and_writes_nothing
 
 
 def test_a_write_failure_is_one_line_and_leaves_the_old_output(tmp_path, monkeypatch, model_dir, reports):
-    from fazhi import output
+    from fazhi.formats import writers as output
 
     def disk_full(self, rows):
         raise OSError(28, "No space left on device")

@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import write_rows
+from make_files import write_rows
 from fazhi import persist
 from fazhi.cli import app
 from fazhi.config import LABELS, PROJECT_ROOT
-from fazhi.evaluation import read_labeled, scores
+from fazhi.dataset import read_labeled
+from fazhi.metrics import scores
 
 runner = CliRunner()
 
@@ -113,7 +114,7 @@ def test_evaluate_reads_jsonl_without_report_ids(tmp_path, trained_model_dir, co
     [
         ("text,label\n开展普法宣传,普法\n", ["label(s) 普法 not known to the model"]),
         ("text,heading\n开展普法宣传,\n", ["missing column(s) label"]),
-        ("", ["the file is empty"]),
+        ("", ["empty file"]),
         ("text,label\n", ["no rows below the header"]),
     ],
     ids=["unknown-label", "missing-column", "empty-file", "header-only"],
@@ -134,7 +135,7 @@ def test_evaluate_rejects_unreadable_models_in_one_line(tmp_path, corpus_rows):
     missing = run("evaluate", "--model", "models:/no-such-model@champion", "--data", str(data), "--no-track",
                   "--tracking-uri", f"sqlite:///{tmp_path / 'mlflow.db'}")
     assert_one_line_error(missing, "models:/no-such-model@champion", "cannot load model")
-    assert_one_line_error(run("evaluate", "--data", str(tmp_path / "absent.csv"), "--no-track"), "absent.csv", "cannot read")
+    assert_one_line_error(run("evaluate", "--data", str(tmp_path / "absent.csv"), "--no-track"), "absent.csv", "no such file")
 
 
 @pytest.mark.parametrize(

@@ -5,10 +5,12 @@ import json
 import numpy as np
 import pytest
 
-from conftest import write_rows
+from make_files import write_rows
 from fazhi.config import LABELS
-from fazhi.corpus import CorpusError
-from fazhi.evaluation import Dataset, confusion, cross_validate, errors, folds, read_labeled, scores
+from fazhi.dataset import Dataset, read_labeled
+from fazhi.errors import CorpusError
+from fazhi.evaluation import cross_validate, errors, folds
+from fazhi.metrics import confusion, scores
 from fazhi.model import build_pipeline
 
 
@@ -39,23 +41,23 @@ def _toy_dataset() -> Dataset:
                 X.append([f"{t}", ""])
                 y.append(label)
                 g.append(report)
-    return Dataset(np.array(X, dtype=object), np.array(y, dtype=object), np.array(g, dtype=object), [str(i) for i in range(len(y))])
+    return Dataset(np.array(X, dtype=object), np.array(y, dtype=object), np.array(g, dtype=object),
+                   [str(i) for i in range(len(y))], [""] * len(y))
 
 
 def test_cross_validation_leaves_whole_reports_out_and_predicts_every_sentence():
     data = _toy_dataset()
     for train, test in folds(data.groups).split(data.X, data.y, data.groups):
         assert not set(data.groups[train]) & set(data.groups[test])
-    cv = cross_validate(build_pipeline(feature_set="chars", classifier="logreg", heading=False), data)
+    cv = cross_validate(build_pipeline(feature_set="chars", classifier="logreg", section=False), data)
     assert cv.n_folds == 3
     assert len(cv.y_pred) == len(data) and all(p in cv.classes for p in cv.y_pred)
     np.testing.assert_allclose(cv.proba.sum(axis=1), 1.0)
     # Out of fold: each report's predictions come from a model fitted on the other reports.
     splits = list(folds(data.groups).split(data.X, data.y, data.groups))
-    for k, (train, test) in enumerate(splits):
-        alone = build_pipeline(feature_set="chars", classifier="logreg", heading=False).fit(data.X[train], data.y[train])
+    for train, test in splits:
+        alone = build_pipeline(feature_set="chars", classifier="logreg", section=False).fit(data.X[train], data.y[train])
         assert list(alone.predict(data.X[test])) == list(cv.y_pred[test])
-        assert set(cv.fold_of[test]) == {k}
     # The majority class of every training fold is 其他 (4 of 10 per report).
     assert cv.baseline["accuracy"] == pytest.approx(4 / 10)
     assert cv.baseline["macro_f1"] == pytest.approx((0 + 0 + 2 * 0.4 / 1.4) / 3)
@@ -65,7 +67,7 @@ def test_cross_validation_leaves_whole_reports_out_and_predicts_every_sentence()
 def test_out_of_fold_errors_list_text_true_predicted_and_probability():
     data = _toy_dataset()
     data.y[0] = "行政执法"  # "开展普法宣传" of r1, mislabeled: r2 and r3 teach 普法宣传
-    cv = cross_validate(build_pipeline(feature_set="chars", classifier="logreg", heading=False), data)
+    cv = cross_validate(build_pipeline(feature_set="chars", classifier="logreg", section=False), data)
     rows = errors(cv, data)
     assert len(rows) == int((cv.y_true != cv.y_pred).sum()) > 0
     assert {"text": "开展普法宣传", "true": "行政执法", "predicted": "普法宣传"}.items() <= rows[0].items()
@@ -78,7 +80,7 @@ def test_a_single_report_cannot_be_cross_validated():
     data = _toy_dataset()
     data.groups[:] = "r1"
     with pytest.raises(CorpusError, match="at least two reports"):
-        cross_validate(build_pipeline(feature_set="chars", heading=False), data)
+        cross_validate(build_pipeline(feature_set="chars", section=False), data)
 
 
 def test_default_model_beats_the_baseline_on_the_bundled_corpus(corpus_file):
@@ -108,7 +110,7 @@ def test_read_labeled_reads_csv_tsv_and_jsonl_alike(tmp_path, corpus_rows):
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("a.csv", "", "the file is empty"),
+        ("a.csv", "", "empty file"),
         ("a.csv", "text,label\n", "no rows below the header"),
         ("a.csv", "text,heading\n甲,乙\n", "missing column(s) label"),
         ("a.csv", "label\n其他\n", "missing column(s) text"),

@@ -76,7 +76,7 @@ def test_a_chars_model_never_loads_jieba():
         "import sys\n"
         "import features.tokenize, features.text\n"
         "from fazhi.model import build_pipeline\n"
-        "p = build_pipeline(feature_set='chars', classifier='logreg', heading=True)\n"
+        "p = build_pipeline(feature_set='chars', classifier='logreg', section=True)\n"
         "p.fit(['依法调解纠纷', '开展普法宣传', '优化营商环境'], ['矛盾化解', '普法宣传', '营商环境'])\n"
         "print(p.predict(['普法宣传活动'])[0], 'jieba' in sys.modules)"
     )
@@ -104,11 +104,11 @@ def test_sentence_input_prefers_the_section_to_the_nearest_heading():
     assert SentenceInput().transform(frame).tolist() == [["甲", "一、工作 › 0.学法"], ["乙", "二、执法"]]
 
 
-def test_sentence_input_plain_strings_and_text_only_dataframe_get_empty_headings():
+def test_sentence_input_plain_strings_and_text_only_dataframe_get_empty_sections():
     sel = SentenceInput(normalize_digits=False)
     assert sel.transform(["甲12", "乙"]).tolist() == [["甲12", ""], ["乙", ""]]
     assert sel.transform(pd.DataFrame({"text": ["甲", "乙", "丙"]})).tolist() == [["甲", ""], ["乙", ""], ["丙", ""]]
-    assert list(sel.get_feature_names_out()) == ["text", "heading"]
+    assert list(sel.get_feature_names_out()) == ["text", "section"]
 
 
 @pytest.mark.parametrize(
@@ -127,14 +127,14 @@ def test_sentence_input_rejects_what_it_cannot_read(X, message):
 def test_feature_sets_name_their_blocks_in_feature_names():
     X = SentenceInput().transform([("推行双随机一公开监管", "一、行政执法"), ("开展普法宣传", "二、普法")])
     words = tuple(read_user_dict(USER_DICT_FILE))
-    names = {fs: make_features(fs, heading=True, user_words=words).fit(X).get_feature_names_out() for fs in ("words", "chars", "both")}
-    assert {n.split("__")[0] for n in names["words"]} == {"words", "heading"}
-    assert {n.split("__")[0] for n in names["chars"]} == {"chars", "heading"}
-    assert {n.split("__")[0] for n in names["both"]} == {"words", "chars", "heading"}
+    names = {fs: make_features(fs, section=True, user_words=words).fit(X).get_feature_names_out() for fs in ("words", "chars", "both")}
+    assert {n.split("__")[0] for n in names["words"]} == {"words", "section"}
+    assert {n.split("__")[0] for n in names["chars"]} == {"chars", "section"}
+    assert {n.split("__")[0] for n in names["both"]} == {"words", "chars", "section"}
     assert "words__双随机一公开" in names["words"]
-    assert "chars__监管" in names["chars"] and "heading__执法" in names["chars"]
-    no_heading = make_features("chars", heading=False).fit(X).get_feature_names_out()
-    assert not any(n.startswith("heading__") for n in no_heading)
+    assert "chars__监管" in names["chars"] and "section__执法" in names["chars"]
+    no_section = make_features("chars", section=False).fit(X).get_feature_names_out()
+    assert not any(n.startswith("section__") for n in no_section)
 
 
 def test_unknown_feature_set_is_rejected():
@@ -142,10 +142,10 @@ def test_unknown_feature_set_is_rejected():
         make_features("bigrams")
 
 
-def test_a_missing_heading_adds_nothing_and_data_without_headings_still_trains():
-    feats = make_features("chars", heading=True)
+def test_a_missing_section_adds_nothing_and_data_without_sections_still_trains():
+    feats = make_features("chars", section=True)
     X = SentenceInput().transform([("开展普法", "一、普法"), ("调解纠纷", "")])
-    block = feats.fit_transform(X)[:, [i for i, n in enumerate(feats.get_feature_names_out()) if n.startswith("heading__")]]
+    block = feats.fit_transform(X)[:, [i for i, n in enumerate(feats.get_feature_names_out()) if n.startswith("section__")]]
     assert block[0].nnz > 0 and block[1].nnz == 0
-    no_headings = SentenceInput().transform(["开展普法", "调解纠纷"])
-    assert make_features("chars", heading=True).fit_transform(no_headings).shape[0] == 2
+    no_sections = SentenceInput().transform(["开展普法", "调解纠纷"])
+    assert make_features("chars", section=True).fit_transform(no_sections).shape[0] == 2

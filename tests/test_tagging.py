@@ -8,9 +8,16 @@ import pytest
 import make_files as mk
 from fazhi import tagging
 from fazhi.config import LABELS
-from fazhi.persist import LoadedModel, ModelError, load
-from fazhi.segment import segment
-from fazhi.tagging import Tagger, expand_inputs, ordered_labels, tag_reports
+from fazhi.config import label_order
+from fazhi.errors import ModelError
+from fazhi.inputs import expand_inputs
+from fazhi.persist import LoadedModel, load
+from fazhi.segment import iter_sentences, text_lines
+from fazhi.tagging import Tagger, tag
+
+
+def segment(text: str, report_id: str = "") -> list:
+    return list(iter_sentences(text_lines(text), report_id))
 
 
 @pytest.fixture(scope="module")
@@ -39,9 +46,9 @@ def test_expand_globs_text_and_stdin_and_keeps_missing_files_to_fail_later(tmp_p
                             texts=["一句话。"], stdin=lambda: "来自管道。".encode("gb18030"))
     assert names(reports) == ["--text", str(tmp_path / "r1.txt"), str(tmp_path / "r2.txt"), "<stdin>",
                               str(tmp_path / "gone.txt"), str(tmp_path / "q*.pdf")]
-    assert reports[0].read() == ["一句话。"]
-    assert reports[3].read() == ["来自管道。"]
-    results = list(tag_reports(reports[4:], _NeverCalled()))
+    assert reports[0].parts() == [("--text", ["一句话。"])]
+    assert reports[3].parts() == [("<stdin>", ["来自管道。"])]
+    results = list(tag(reports[4:], _NeverCalled()))
     assert [r.error for r in results] == [f"{tmp_path / 'gone.txt'}: no such file", f"{tmp_path / 'q*.pdf'}: no report file matches"]
 
 
@@ -49,7 +56,7 @@ def test_empty_directory_is_an_error_not_silence(tmp_path):
     (tmp_path / "only.png").write_bytes(b"x")
     [report] = expand_inputs([str(tmp_path)])
     with pytest.raises(Exception, match="no report files in this directory"):
-        report.read()
+        report.parts()
 
 
 class _NeverCalled:
@@ -79,7 +86,7 @@ def test_rows_carry_position_heading_label_and_confidence_equal_to_max_probabili
 def test_proba_columns_follow_the_project_label_order_not_the_model_order(model):
     assert model.labels != list(LABELS)  # the fixture's classes_ are sorted by code point
     assert [c.name for c in Tagger(model, proba=True).columns][-6:] == [f"p_{lab}" for lab in LABELS]
-    assert ordered_labels(["其他", "新标签", "不足"]) == ["不足", "其他", "新标签"]
+    assert label_order(["其他", "新标签", "不足"]) == ["不足", "其他", "新标签"]
 
 
 def test_min_confidence_marks_uncertain_rows_and_keeps_their_label(model):
@@ -123,7 +130,7 @@ def test_large_reports_are_predicted_in_chunks_with_the_same_result(model, monke
 def test_a_failing_report_is_reported_and_the_batch_goes_on(model, tmp_path):
     good = mk.txt(tmp_path / "good.txt")
     reports = expand_inputs([str(mk.empty(tmp_path / "empty.txt")), str(good), str(mk.corrupt_docx(tmp_path / "bad.docx"))])
-    results = list(tag_reports(reports, Tagger(model)))
+    results = list(tag(reports, Tagger(model)))
     assert [r.error is None for r in results] == [False, True, False]
     assert results[0].error == f"{tmp_path / 'empty.txt'}: empty file"
     assert results[1].summary["source"] == str(good) and len(results[1].rows) == 6

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from fazhi import persist
 from fazhi.config import CHAMPION_ALIAS, LABELS, REGISTERED_MODEL
-from fazhi.persist import sha256_file
+from fazhi.formats.files import sha256_file
 
 runner = CliRunner()
 
@@ -162,7 +162,7 @@ def test_sweep_logs_a_parent_run_with_one_nested_run_per_configuration(tracked, 
     client = tracked["client"]
     children = client.search_runs([parent.info.experiment_id], f"tags.mlflow.parentRunId = '{parent.info.run_id}'")
     assert sorted(r.info.run_name for r in children) == sorted(
-        f"chars-{c}-C{C}-heading" for c in ("sgd", "complementnb") for C in ("1", "10")
+        f"chars-{c}-C{C}-section" for c in ("sgd", "complementnb") for C in ("1", "10")
     )
     best = max(r.data.metrics["cv_macro_f1"] for r in children)
     assert parent.data.metrics["best_cv_macro_f1"] == pytest.approx(best)

@@ -1,4 +1,4 @@
-"""`fazhi data check` and `fazhi data segment`: the labeled corpus and new reports."""
+"""`fazhi data check | segment | agreement`: the labeled corpus and new reports to label."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from typing import Annotated
 
 import typer
 
+from fazhi.cli.common import fail, user_errors
 from fazhi.config import CORPUS_FILE, LABELS, READINGS
+from fazhi.formats import REPORT_FORMATS, TABLE_FORMATS, suffix_list
 
 app = typer.Typer(help="Check the labeled corpus; segment new reports for labeling.", no_args_is_help=True)
 
@@ -17,28 +19,23 @@ def check(
     file: Annotated[Path, typer.Argument(help="Labeled CSV, TSV or JSONL (columns report_id, heading, text, label).")] = CORPUS_FILE,
 ) -> None:
     """Validate a labeled sentence file and print counts per label and per report."""
-    from fazhi.cli import fail
-    from fazhi.corpus import CorpusError, counts, read_rows, validate
+    from fazhi.dataset import check as run_check
 
-    try:
-        rows = read_rows(file)
-        validate(file, rows)
-    except CorpusError as exc:
-        raise fail(str(exc)) from None
-    per_label, per_report = counts(rows)
-    width = max(len(r) for r in per_report)
-    typer.echo(f"{file}: {len(rows)} sentences, {len(per_report)} reports, OK")
-    typer.echo(f"{'report':<{width}}  " + "  ".join(f"{lab}" for lab in LABELS) + "  total")
-    for report, c in sorted(per_report.items()):
+    with user_errors():
+        result = run_check(file)
+    width = max(len(r) for r in result.per_report)
+    typer.echo(f"{file}: {result.rows} sentences, {len(result.per_report)} reports, OK")
+    typer.echo(f"{'report':<{width}}  " + "  ".join(LABELS) + "  total")
+    for report, c in sorted(result.per_report.items()):
         cells = "  ".join(f"{c[lab]:>{len(lab) * 2}}" for lab in LABELS)
         typer.echo(f"{report:<{width}}  {cells}  {sum(c.values()):>5}")
-    cells = "  ".join(f"{per_label[lab]:>{len(lab) * 2}}" for lab in LABELS)
-    typer.echo(f"{'all':<{width}}  {cells}  {len(rows):>5}")
+    cells = "  ".join(f"{result.per_label[lab]:>{len(lab) * 2}}" for lab in LABELS)
+    typer.echo(f"{'all':<{width}}  {cells}  {result.rows:>5}")
 
 
 @app.command()
 def segment(
-    reports: Annotated[list[Path], typer.Argument(help="Report files (.txt, .md, .html, .docx, .pdf).")],
+    reports: Annotated[list[Path], typer.Argument(help=f"Report files ({suffix_list(REPORT_FORMATS)}, or sentence tables {suffix_list(TABLE_FORMATS)}).")],
     output: Annotated[Path, typer.Option("--output", "-o", help="CSV to write (UTF-8 with BOM).")],
     force: Annotated[bool, typer.Option(help="Replace OUTPUT if it exists.")] = False,
 ) -> None:
@@ -48,35 +45,23 @@ def segment(
     report_id column, that column's value). `fazhi data segment seeds/*.txt`
     gives exactly the texts of the bundled corpus.
     """
-    from fazhi.cli import fail
-    from fazhi.corpus import sentences_to_csv, write_atomic
-    from fazhi.ingest import ReadError, read_report_parts
-    from fazhi.segment import iter_sentences
+    from fazhi.dataset import segment_reports, sentences_csv
+    from fazhi.formats.files import write_atomic
+    from fazhi.formats.writers import check_target
 
-    from fazhi.output import OutputError, check_target
-
-    try:
+    with user_errors():
         check_target(output, {r.resolve() for r in reports}, force, formats=(".csv",))
-    except OutputError as exc:
-        raise fail(str(exc)) from None
-    sentences, failed = [], 0
-    for path in reports:
-        try:
-            parts = read_report_parts(path)
-        except ReadError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            failed += 1
-            continue
-        for report_id, paragraphs in parts:
-            sentences.extend(iter_sentences(paragraphs, report_id or path.stem))
+    sentences, errors = segment_reports(reports)
+    for error in errors:
+        typer.echo(f"error: {error}", err=True)
     if not sentences:
-        raise fail(f"{output}: not written: no sentences in {'any of the reports' if failed else 'the reports'}")
+        raise fail(f"{output}: not written: no sentences in {'any of the reports' if errors else 'the reports'}")
     try:
-        write_atomic(output, sentences_to_csv(sentences))
+        write_atomic(output, sentences_csv(sentences))
     except OSError as exc:
         raise fail(f"{output}: cannot write ({exc.strerror or exc})") from None
-    typer.echo(f"{output}: {len(sentences)} sentences from {len(reports) - failed} report(s)", err=True)
-    if failed:
+    typer.echo(f"{output}: {len(sentences)} sentences from {len(reports) - len(errors)} report(s)", err=True)
+    if errors:
         raise typer.Exit(1)
 
 
@@ -86,16 +71,8 @@ def agreement(
     reading_b: Annotated[Path, typer.Argument(help="Second, independent reading.")] = READINGS[1],
 ) -> None:
     """Cohen's kappa, raw agreement and confusion between two readings, as Markdown."""
-    from fazhi.agreement import agreement as measure
-    from fazhi.agreement import to_markdown
-    from fazhi.cli import fail
-    from fazhi.corpus import CorpusError, read_reading
+    from fazhi.agreement import compare_readings, to_markdown
 
-    try:
-        a, b = read_reading(reading_a), read_reading(reading_b)
-    except CorpusError as exc:
-        raise fail(str(exc)) from None
-    if a.keys() != b.keys():
-        raise fail(f"{reading_a} and {reading_b} do not cover the same sentences")
-    keys = sorted(a)
-    typer.echo(to_markdown(measure([a[k] for k in keys], [b[k] for k in keys]), "reading A", "reading B"), nl=False)
+    with user_errors():
+        result = compare_readings(reading_a, reading_b)
+    typer.echo(to_markdown(result, "reading A", "reading B"), nl=False)

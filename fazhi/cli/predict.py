@@ -1,7 +1,9 @@
 """`fazhi predict`: tag every sentence of new reports, with per-report summaries.
 
-Only what tagging one sentence needs is imported on the way: no pandas, no MLflow,
-no document library, and rich only when a terminal will show its output.
+The work is fazhi.tagging.tag; this module chooses the writers (a file, a table on a
+terminal, JSON lines on a pipe) and reports progress and failures. Only what tagging
+one sentence needs is imported on the way: no pandas, no MLflow, no document
+library, and rich only when a terminal will show its output.
 """
 
 from __future__ import annotations
@@ -13,28 +15,30 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from fazhi.cli import app, fail
-from fazhi.config import LABELS, TEXT_COL
+from fazhi.cli.common import ModelOpt, app, fail, progress, user_errors
+from fazhi.config import LABELS, SENTENCES_COL, SOURCE_COL, TEXT_COL, UNCERTAIN_COL
+from fazhi.errors import FazhiError
+from fazhi.formats import INPUT_FORMATS, OUTPUT_FORMATS, suffix_list
 
 _INPUT_HELP = (
-    "Reports to tag: files (.txt .md .html .htm .docx .pdf, or sentence tables .csv .tsv "
-    ".jsonl), directories (searched recursively), globs such as 'reports/**/*.pdf', "
-    "or - for standard input."
+    f"Reports to tag: files ({suffix_list(INPUT_FORMATS)}; .csv, .tsv and .jsonl are sentence tables), "
+    "directories (searched recursively), globs such as 'reports/**/*.pdf', or - for standard input."
 )
+_FORMATS_HELP = "; ".join(f"{suffix} ({what})" for suffix, what in OUTPUT_FORMATS.items())
 
 
 @app.command()
 def predict(
     inputs: Annotated[Optional[list[str]], typer.Argument(metavar="INPUT", help=_INPUT_HELP, show_default=False)] = None,
     text: Annotated[Optional[list[str]], typer.Option("--text", help="A sentence or passage to tag (repeatable).", show_default=False)] = None,
-    model: Annotated[Optional[str], typer.Option(help="A models/ directory, a .joblib file or an MLflow URI (models:/name@alias, runs:/id/model). Default: the model `fazhi train` saved last.", show_default=False)] = None,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write rows to this file; the format follows the suffix: .csv (UTF-8 with BOM, opens in Excel), .jsonl, .xlsx, .parquet. Default: a table on a terminal, JSON lines on a pipe.", show_default=False)] = None,
+    model: ModelOpt = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help=f"Write rows to this file; the format follows the suffix: {_FORMATS_HELP}. Default: a table on a terminal, JSON lines on a pipe.", show_default=False)] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing --output/--summary file (an input is never replaced).")] = False,
     proba: Annotated[bool, typer.Option("--proba", help="Add one probability column per label (p_<label>).")] = False,
     min_confidence: Annotated[Optional[float], typer.Option(min=0.0, max=1.0, help="Mark rows whose confidence is below this in an `uncertain` column; the label stays.", show_default=False)] = None,
     only: Annotated[Optional[list[str]], typer.Option(help=f"Keep only rows with this label (repeatable), e.g. --only 不足. Labels: {' '.join(LABELS)}.", show_default=False)] = None,
-    summary: Annotated[Optional[Path], typer.Option(help="Write one row per report (sentence counts and shares per label) to this .csv/.jsonl/.xlsx/.parquet file, and show it on the terminal.", show_default=False)] = None,
-    text_column: Annotated[str, typer.Option(help="Column holding the sentences in .csv/.tsv/.jsonl inputs.")] = TEXT_COL,
+    summary: Annotated[Optional[Path], typer.Option(help=f"Write one row per report (sentence counts and shares per label) to this {'/'.join(OUTPUT_FORMATS)} file, and show it on the terminal.", show_default=False)] = None,
+    text_column: Annotated[str, typer.Option(help="Column holding the sentences in sentence tables.")] = TEXT_COL,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no closing count; errors are still shown.")] = False,
 ) -> None:
     """Tag every sentence of reports with its topic (普法宣传 行政执法 矛盾化解 营商环境 不足 其他).
@@ -46,31 +50,28 @@ def predict(
     Examples: fazhi predict reports/ -o tagged.xlsx --summary shares.csv;
     fazhi predict 'downloads/*.pdf' --only 不足 -o gaps.csv; fazhi predict --text "……"
     """
-    from fazhi.output import OutputError, check_target
-    from fazhi.persist import ModelError, load
-    from fazhi.tagging import Tagger, expand_inputs
+    from fazhi.formats.writers import check_target
+    from fazhi.inputs import expand_inputs
+    from fazhi.persist import load
+    from fazhi.tagging import Tagger
 
     if not inputs and not text:
         raise fail("nothing to tag: give report files, directories, globs, - for standard input, or --text")
     reports = expand_inputs(inputs or [], text or [], text_column, lambda: sys.stdin.buffer.read())
     input_paths = {r.path.resolve() for r in reports if r.path is not None}
-    try:
+    with user_errors():
         for target in (output, summary):
             if target is not None:
                 check_target(target, input_paths, force)
-    except OutputError as exc:
-        raise fail(str(exc)) from None
     if output is not None and summary is not None and output.resolve() == summary.resolve():
         raise fail(f"{output}: given as both --output and --summary")
-    try:
+    with user_errors():
         tagger = Tagger(load(model), proba=proba, min_confidence=min_confidence, only=frozenset(only or ()))
-    except ModelError as exc:
-        raise fail(str(exc)) from None
     try:
         failed, tagged, rows = _run(reports, tagger, output, summary, quiet)
     except NothingTagged as nothing:
         failed, tagged, rows = nothing.failed, 0, 0
-    except (OutputError, ModelError) as exc:  # outputs are left as they were
+    except FazhiError as exc:  # outputs are left as they were
         raise fail(str(exc)) from None
     except BrokenPipeError:
         _silence_stdout()  # the reader (e.g. `| head`) left: stop quietly
@@ -88,8 +89,9 @@ def predict(
 
 def _run(reports, tagger, output: Path | None, summary: Path | None, quiet: bool) -> tuple[int, int, int]:
     """Tag reports one at a time into the writers; (failed, tagged, rows written)."""
-    from fazhi.output import StreamJsonl, TerminalTable, open_writer
-    from fazhi.tagging import tag_reports
+    from fazhi.formats.terminal import TerminalTable
+    from fazhi.formats.writers import StreamJsonl, open_writer
+    from fazhi.tagging import tag
 
     stdout_tty, stderr_tty = sys.stdout.isatty(), sys.stderr.isatty()
     console = _console(stderr=False) if stdout_tty else (_console(stderr=True) if stderr_tty else None)
@@ -105,8 +107,8 @@ def _run(reports, tagger, output: Path | None, summary: Path | None, quiet: bool
         else:
             rows_out = StreamJsonl(sys.stdout, tagger.columns)
         summary_out = stack.enter_context(open_writer(summary, tagger.summary_columns)) if summary else None
-        progress = _progress(stack, console, len(reports)) if (stderr_tty and not quiet and reports) else None
-        for result in tag_reports(reports, tagger):
+        advance = stack.enter_context(progress("tagging", 0 if quiet else len(reports), console))
+        for result in tag(reports, tagger):
             if result.error is not None:
                 failed += 1
                 typer.echo(f"error: {result.error}", err=True)
@@ -117,8 +119,7 @@ def _run(reports, tagger, output: Path | None, summary: Path | None, quiet: bool
                     summary_out.write([result.summary])
                     if console is not None:
                         shown_summaries.append(result.summary)
-            if progress is not None:
-                progress[0].advance(progress[1])
+            advance()
         if failed and not tagged:
             raise NothingTagged(failed)  # writers drop their temporary files: no empty output
     if shown_summaries:
@@ -135,13 +136,14 @@ class NothingTagged(Exception):
 
 def _summary_table(rows: list[dict], tagger, path: Path) -> Any:
     """The summary, narrow enough for a terminal: file name, sentences, share per label."""
-    from fazhi.output import Column, table
+    from fazhi.formats.terminal import table
+    from fazhi.formats.writers import Column
 
     labels = tagger.labels
-    extra = [c for c in tagger.summary_columns if c.name == "uncertain"]
+    extra = [c for c in tagger.summary_columns if c.name == UNCERTAIN_COL]
     columns = [Column("report", "str"), Column("n", "int"), *(Column(lab, "pct") for lab in labels), *extra]
     shown = [
-        {"report": Path(r["source"]).name, "n": r["sentences"], "uncertain": r.get("uncertain"),
+        {"report": Path(r[SOURCE_COL]).name, "n": r[SENTENCES_COL], UNCERTAIN_COL: r.get(UNCERTAIN_COL),
          **{lab: r[f"share_{lab}"] for lab in labels}}
         for r in rows
     ]
@@ -152,16 +154,6 @@ def _console(stderr: bool) -> Any:
     from rich.console import Console
 
     return Console(stderr=stderr)
-
-
-def _progress(stack: ExitStack, console: Any, total: int) -> tuple[Any, Any]:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    progress = stack.enter_context(
-        Progress(TextColumn("tagging"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                 console=console, transient=True)
-    )
-    return progress, progress.add_task("files", total=total)
 
 
 def _silence_stdout() -> None:

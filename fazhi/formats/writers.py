@@ -1,29 +1,24 @@
-"""Row writers: .csv, .jsonl, .xlsx, .parquet files, JSONL on a pipe, tables on a terminal.
+"""Tagged rows → .csv, .jsonl, .xlsx, .parquet files, or JSON lines on a pipe.
 
 File writers stream rows into a temporary file beside the target and rename it into
 place only when the run completes, so an existing output is never left half-written.
-openpyxl, pyarrow and rich are imported by the writer that needs them, not here.
+openpyxl and pyarrow are imported by the writer that needs them, not here.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-import os
-import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Iterable
 from typing import IO, Any
 
-from fazhi.corpus import publish
+from fazhi.errors import OutputError
+from fazhi.formats import OUTPUT_FORMATS
+from fazhi.formats.files import publish, temp_beside
 
-FORMATS = (".csv", ".jsonl", ".xlsx", ".parquet")
 XLSX_MAX_ROWS = 1_048_576  # Excel's limit per sheet, header included
-
-
-class OutputError(Exception):
-    """An output that cannot be written; str() is one line for the user."""
 
 
 @dataclass(frozen=True)
@@ -37,7 +32,7 @@ def check_target(path: Path, inputs: set[Path], force: bool, formats: Iterable[s
     an input, a directory, a missing directory, an existing file without `force`, or
     (if `formats` is given; default: the row writers' formats) another suffix."""
     path = Path(path)
-    formats = tuple(FORMATS if formats is None else formats)
+    formats = tuple(OUTPUT_FORMATS if formats is None else formats)
     if path.is_dir():
         raise OutputError(f"{path}: is a directory")
     if formats and path.suffix.lower() not in formats:
@@ -63,9 +58,7 @@ class FileWriter:
         self.columns = columns
         self.names = [c.name for c in columns]
         self.rows = 0
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
-        os.close(fd)
-        self.tmp = Path(tmp)
+        self.tmp = temp_beside(self.path)
         try:
             self._open()
         except BaseException:
@@ -202,14 +195,15 @@ class ParquetWriter(FileWriter):
                 self.writer = None
 
 
-_WRITERS = {".csv": CsvWriter, ".jsonl": JsonlWriter, ".xlsx": XlsxWriter, ".parquet": ParquetWriter}
+# Keys: fazhi.formats.OUTPUT_FORMATS.
+WRITERS: dict[str, type[FileWriter]] = {".csv": CsvWriter, ".jsonl": JsonlWriter, ".xlsx": XlsxWriter, ".parquet": ParquetWriter}
 
 
 def open_writer(path: Path, columns: list[Column]) -> FileWriter:
     """A writer for `path`, by its suffix (check the target first with check_target)."""
     path = Path(path)
     try:
-        return _WRITERS[path.suffix.lower()](path, columns)
+        return WRITERS[path.suffix.lower()](path, columns)
     except OSError as exc:
         raise OutputError(f"{path}: cannot write ({exc.strerror or exc})") from None
 
@@ -226,47 +220,3 @@ class StreamJsonl:
         self.stream.write(json_lines(rows, self.names))
         self.stream.flush()
         self.rows += len(rows)
-
-
-class TerminalTable:
-    """A readable table per report on a terminal (rich), without the long columns."""
-
-    HIDDEN = ("source", "heading")
-
-    def __init__(self, console: Any, columns: list[Column], title_column: str | None = "source"):
-        self.console = console
-        self.columns = [c for c in columns if c.name not in self.HIDDEN] if title_column else columns
-        self.title_column = title_column
-        self.rows = 0
-
-    def write(self, rows: list[dict]) -> None:
-        if rows:
-            self.console.print(table(rows, self.columns, rows[0][self.title_column] if self.title_column else None))
-            self.rows += len(rows)
-
-
-def table(rows: list[dict], columns: list[Column], title: str | None = None) -> Any:
-    from rich.table import Table
-    from rich.text import Text  # plain text: "[2023]" in a report is not rich markup
-
-    t = Table(title=title, title_justify="left", show_lines=False)
-    for c in columns:
-        numeric = c.kind in ("int", "float", "pct")
-        # Long text columns fold; the first one keeps room to stay readable.
-        wide = not numeric and c is next((x for x in columns if x.kind == "str"), None)
-        t.add_column(c.name, justify="right" if numeric else "left", overflow="fold", min_width=12 if wide else None)
-    for row in rows:
-        t.add_row(*(Text(_show(row.get(c.name), c.kind)) for c in columns))
-    return t
-
-
-def _show(value: Any, kind: str) -> str:
-    if value is None:
-        return ""
-    if kind == "bool":
-        return "⚠" if value else ""
-    if kind == "float":
-        return f"{value:.2f}"
-    if kind == "pct":
-        return f"{value:.0%}"
-    return str(value)

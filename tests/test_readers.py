@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from fazhi.ingest import ReadError, read_report, read_text_bytes
+from fazhi.errors import ReadError
+from fazhi.formats.readers import read_report, read_text_bytes
 from fazhi.segment import iter_sentences
 import make_files as mk
 
@@ -104,7 +105,7 @@ def test_stdin_bytes_are_decoded_like_files():
         (lambda d: _binary(d / "noise.txt"), "undecodable text"),
         (lambda d: mk.txt(d / "t.csv", text="a,b\n1,2\n"), "no column 'text' (columns: a, b)"),
         (lambda d: mk.txt(d / "t.jsonl", text='{"text": "甲。"}\n{oops\n'), "line 2: not JSON"),
-        (lambda d: mk.txt(d / "t2.jsonl", text='{"body": "甲。"}\n'), "line 1: no field 'text'"),
+        (lambda d: mk.txt(d / "t2.jsonl", text='{"body": "甲。"}\n'), "no column 'text' (columns: body)"),
     ],
 )
 def test_unreadable_files_raise_one_line_naming_the_file_and_why(tmp_path, build, why):
@@ -131,7 +132,7 @@ def test_readers_do_not_import_document_libraries_until_needed():
 
     code = (
         "import sys, pathlib, tempfile\n"
-        "from fazhi.ingest import read_report\n"
+        "from fazhi.formats.readers import read_report\n"
         "p = pathlib.Path(tempfile.mkdtemp()) / 'a.txt'; p.write_text('甲。', encoding='utf-8')\n"
         "read_report(p)\n"
         "print(sorted(m for m in ('docx', 'pdfplumber', 'bs4', 'charset_normalizer') if m in sys.modules))\n"

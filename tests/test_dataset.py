@@ -4,7 +4,9 @@ import os
 
 import pytest
 
-from fazhi.corpus import CorpusError, read_rows, validate, write_atomic
+from fazhi.dataset import read_rows, validate
+from fazhi.errors import CorpusError
+from fazhi.formats.files import write_atomic
 
 
 def test_write_atomic_gives_the_usual_mode_not_owner_only(tmp_path):
@@ -56,7 +58,7 @@ def test_a_broken_csv_is_a_corpus_error_naming_the_line(tmp_path):
 
 
 def test_read_reading_rejects_empty_and_doubly_labeled_readings(tmp_path):
-    from fazhi.corpus import read_reading
+    from fazhi.dataset import read_reading
 
     empty = tmp_path / "empty.csv"
     empty.write_text("report_id,position,label\n", encoding="utf-8")

@@ -5,8 +5,10 @@ import json
 
 import pytest
 
-from fazhi import output
-from fazhi.output import Column, OutputError, check_target, open_writer
+from fazhi.errors import OutputError
+from fazhi.formats import OUTPUT_FORMATS, writers as output
+from fazhi.formats.writers import Column, check_target, open_writer
+from make_files import read_back
 
 COLUMNS = [Column("source", "str"), Column("sentence", "int"), Column("text", "str"),
            Column("confidence", "float"), Column("uncertain", "bool")]
@@ -16,34 +18,7 @@ ROWS = [
 ]
 
 
-def read_back(path):
-    """Rows of a written file as dicts of Python values, by format."""
-    suffix = path.suffix
-    if suffix == ".csv":
-        raw = path.read_bytes()
-        assert raw.startswith(b"\xef\xbb\xbf"), "CSV must carry a BOM for Excel"
-        rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines(keepends=True)))
-        return [{"source": r["source"], "sentence": int(r["sentence"]), "text": r["text"],
-                 "confidence": float(r["confidence"]), "uncertain": r["uncertain"] == "true"} for r in rows]
-    if suffix == ".jsonl":
-        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-    if suffix == ".xlsx":
-        from openpyxl import load_workbook
-
-        book = load_workbook(path, read_only=True)
-        out = []
-        for sheet in book.worksheets:
-            values = list(sheet.values)
-            out.extend(dict(zip(values[0], v)) for v in values[1:])
-        return out
-    if suffix == ".parquet":
-        import pyarrow.parquet as pq
-
-        return pq.read_table(path).to_pylist()
-    raise AssertionError(suffix)
-
-
-@pytest.mark.parametrize("suffix", output.FORMATS)
+@pytest.mark.parametrize("suffix", OUTPUT_FORMATS)
 def test_each_format_reads_back_the_rows_written_in_several_calls(tmp_path, suffix):
     path = tmp_path / f"out{suffix}"
     with open_writer(path, COLUMNS) as writer:
@@ -145,8 +120,10 @@ def test_stream_jsonl_writes_only_the_columns_in_order():
 def test_terminal_table_shows_text_literally_not_as_markup():
     from rich.console import Console
 
+    from fazhi.formats.terminal import TerminalTable
+
     console = Console(record=True, width=120, color_system=None)
-    output.TerminalTable(console, COLUMNS).write([{**ROWS[1], "text": "依据[bold]〔2023〕19号[/bold]文件。"}])
+    TerminalTable(console, COLUMNS).write([{**ROWS[1], "text": "依据[bold]〔2023〕19号[/bold]文件。"}])
     shown = console.export_text()
     assert "[bold]〔2023〕19号[/bold]" in shown
     assert "0.42" in shown and "⚠" in shown and "甲.docx" in shown

@@ -1,0 +1,179 @@
+"""Labeled sentence files → a Dataset for training and evaluation; validation, counts, readings.
+
+The bundled corpus is data/sentences.csv (UTF-8 with BOM so a spreadsheet opens it).
+Every problem is a CorpusError whose message is one line naming the file and row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from fazhi.config import HEADING_COL, LABEL_COL, LABELS, POSITION_COL, REPORT_COL, SECTION_COL, SENTENCE_COLUMNS, TEXT_COL, label_order
+from fazhi.errors import CorpusError, ReadError
+from fazhi.formats.files import sha256_file
+from fazhi.formats.tables import read_table
+from fazhi.segment import Sentence
+
+
+@dataclass
+class Dataset:
+    """Labeled sentences; X is the model's input, an (n, 2) object array of [text, section]."""
+
+    X: np.ndarray
+    y: np.ndarray
+    groups: np.ndarray | None  # report ids, if the file has them
+    positions: list[str]
+    headings: list[str]  # the nearest heading of each sentence (X holds its section)
+    path: str = ""
+    sha256: str = ""
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    def label_counts(self) -> dict[str, int]:
+        counts = Counter(map(str, self.y))
+        return {lab: counts[lab] for lab in label_order(counts)}
+
+    def subset(self, idx: np.ndarray) -> Dataset:
+        """The rows `idx` (e.g. the training part of a fold)."""
+        groups = None if self.groups is None else self.groups[idx]
+        return Dataset(self.X[idx], self.y[idx], groups, [self.positions[i] for i in idx],
+                       [self.headings[i] for i in idx], self.path, self.sha256)
+
+
+def section_of(row: dict[str, str]) -> str:
+    """The model's second input: the section (all headings) if given, else the heading."""
+    return str(row.get(SECTION_COL) or row.get(HEADING_COL) or "").strip()
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    """Rows of a labeled CSV, TSV or JSONL file (UTF-8); a one-line CorpusError if unreadable."""
+    try:
+        return read_table(path, utf8_only=True)
+    except ReadError as exc:
+        raise CorpusError(str(exc)) from None
+
+
+def require_columns(path: Path, rows: list[dict[str, str]], columns: Sequence[str]) -> None:
+    """CorpusError unless there are rows and the first has every one of `columns`."""
+    if not rows:
+        raise CorpusError(f"{path}: no rows below the header")
+    missing = [c for c in columns if c not in rows[0]]
+    if missing:
+        raise CorpusError(f"{path}: missing column(s) {', '.join(missing)}")
+
+
+def validate(path: Path, rows: list[dict[str, str]]) -> None:
+    """Raise CorpusError on the first problem, naming the file and the row (1 = header)."""
+    require_columns(path, rows, (REPORT_COL, TEXT_COL, LABEL_COL, HEADING_COL))
+    first_label: dict[str, tuple[str, int]] = {}
+    for i, row in enumerate(rows, start=2):
+        text = (row.get(TEXT_COL) or "").strip()
+        if not text:
+            raise CorpusError(f"{path}: row {i}: empty text")
+        label = (row.get(LABEL_COL) or "").strip()
+        if label not in LABELS:
+            shown = f"label {label!r}" if label else "empty label"
+            raise CorpusError(f"{path}: row {i}: {shown} is not one of {' '.join(LABELS)}")
+        seen = first_label.setdefault(text, (label, i))
+        if seen[0] != label:
+            raise CorpusError(f"{path}: row {i}: text labeled {label!r} here and {seen[0]!r} in row {seen[1]}")
+
+
+def read_labeled(path: Path, require_groups: bool = False, strict: bool = False) -> Dataset:
+    """A CSV, TSV or JSONL file with `text` and `label` (`section`, `heading`, `report_id` optional).
+
+    strict: also apply the corpus rules (validate: the six labels, one label per
+    distinct text, a heading column).
+    """
+    path = Path(path)
+    rows = read_rows(path)
+    require_columns(path, rows, (TEXT_COL, LABEL_COL, REPORT_COL) if require_groups else (TEXT_COL, LABEL_COL))
+    if strict:
+        validate(path, rows)
+    for i, row in enumerate(rows, start=2):
+        for col in (TEXT_COL, LABEL_COL):
+            if not row[col].strip():
+                raise CorpusError(f"{path}: row {i}: empty {col}")
+    X = np.array([[r[TEXT_COL].strip(), section_of(r)] for r in rows], dtype=object).reshape(-1, 2)
+    y = np.array([r[LABEL_COL].strip() for r in rows], dtype=object)
+    groups = np.array([r[REPORT_COL] for r in rows], dtype=object) if REPORT_COL in rows[0] else None
+    positions = [r.get(POSITION_COL, str(i)) for i, r in enumerate(rows)]
+    headings = [r.get(HEADING_COL, "").strip() for r in rows]
+    return Dataset(X, y, groups, positions, headings, str(path), sha256_file(path))
+
+
+def read_reading(path: Path) -> dict[tuple[str, str], str]:
+    """One reading of the corpus: (report_id, position) → label, every label in the scheme."""
+    rows = read_rows(path)
+    require_columns(path, rows, (REPORT_COL, POSITION_COL, LABEL_COL))
+    reading: dict[tuple[str, str], str] = {}
+    for i, row in enumerate(rows, start=2):
+        key, label = (row[REPORT_COL], row[POSITION_COL]), row[LABEL_COL].strip()
+        if label not in LABELS:
+            raise CorpusError(f"{path}: row {i}: label {label!r} is not one of {' '.join(LABELS)}")
+        if key in reading:
+            raise CorpusError(f"{path}: row {i}: sentence {key[0]} {key[1]} is labeled twice")
+        reading[key] = label
+    return reading
+
+
+def counts(rows: list[dict[str, str]]) -> tuple[Counter[str], dict[str, Counter[str]]]:
+    """Counts per label, and per report per label."""
+    per_label: Counter[str] = Counter(r[LABEL_COL] for r in rows)
+    per_report: dict[str, Counter[str]] = {}
+    for r in rows:
+        per_report.setdefault(r[REPORT_COL], Counter())[r[LABEL_COL]] += 1
+    return per_label, per_report
+
+
+def sentences_csv(sentences: Iterable[Sentence], labels: Iterable[str] | None = None) -> bytes:
+    """CSV bytes (UTF-8 with BOM) in the corpus's columns; labels default to empty."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(SENTENCE_COLUMNS)
+    labels = iter(labels) if labels is not None else None
+    for s in sentences:
+        label = next(labels) if labels is not None else ""
+        writer.writerow([s.report_id, s.position, s.heading, s.section, s.text, label])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+@dataclass
+class CheckResult:
+    rows: int
+    per_label: Counter[str]
+    per_report: dict[str, Counter[str]]
+
+
+def check(path: Path) -> CheckResult:
+    """Validate a labeled file (CorpusError on the first problem) and count its labels."""
+    rows = read_rows(path)
+    validate(path, rows)
+    return CheckResult(len(rows), *counts(rows))
+
+
+def segment_reports(paths: Iterable[Path]) -> tuple[list[Sentence], list[str]]:
+    """The sentences of report files, for labeling, and one error line per file that
+    could not be read. The report id is the file name without its suffix (for a
+    sentence table with a report_id column, that column's value)."""
+    from fazhi.formats.readers import read_report_parts
+    from fazhi.segment import iter_sentences
+
+    sentences, errors = [], []
+    for path in paths:
+        try:
+            parts = read_report_parts(path)
+        except ReadError as exc:
+            errors.append(str(exc))
+            continue
+        for report_id, lines in parts:
+            sentences.extend(iter_sentences(lines, report_id or Path(path).stem))
+    return sentences, errors

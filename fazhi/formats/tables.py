@@ -1,0 +1,94 @@
+"""Sentence tables (.csv, .tsv, .jsonl) → rows of strings: one reader for labeled files and predict inputs.
+
+Values are read as a CSV gives them: strings, "" for a JSON null. A ragged row (more or
+fewer fields than the header) is an error, not a silently shifted record.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from fazhi.errors import ReadError
+from fazhi.formats.decode import decode
+from fazhi.segment import normalize
+
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+
+
+def read_raw(path: Path) -> bytes:
+    """The bytes of a non-empty file, or a one-line ReadError."""
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise ReadError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ReadError(f"{path}: is a directory") from None
+    except OSError as exc:
+        raise ReadError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if not raw.strip():
+        raise ReadError(f"{path}: empty file")
+    return raw
+
+
+def read_table(path: Path, raw: bytes | None = None, utf8_only: bool = False) -> list[dict[str, str]]:
+    """Rows of a CSV, TSV or JSONL file (by suffix) as dicts, columns those of the header
+    (JSONL: the keys every row has).
+
+    utf8_only: refuse other encodings (labeled files are kept in UTF-8); otherwise the
+    encoding is detected, as for any report.
+    """
+    path = Path(path)
+    raw = read_raw(path) if raw is None else raw
+    if utf8_only:
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            raise ReadError(f"{path}: line {line}: not UTF-8 (save the file as UTF-8)") from None
+    else:
+        text = decode(raw, str(path))
+    text = normalize(text)
+    if path.suffix.lower() in JSONL_SUFFIXES:
+        return _jsonl_rows(path, text)
+    return _csv_rows(path, text, "\t" if path.suffix.lower() == ".tsv" else ",")
+
+
+def _csv_rows(path: Path, text: str, delimiter: str) -> list[dict[str, str]]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader, [])
+        rows = []
+        for fields in reader:
+            if not fields:
+                continue  # a blank line
+            if len(fields) != len(header):
+                raise ReadError(f"{path}: line {reader.line_num}: {len(fields)} fields, the header has {len(header)}")
+            rows.append(dict(zip(header, fields)))
+    except csv.Error as exc:
+        raise ReadError(f"{path}: line {reader.line_num}: bad CSV ({exc})") from None
+    return rows
+
+
+def _jsonl_rows(path: Path, text: str) -> list[dict[str, str]]:
+    rows = []
+    for i, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except (ValueError, RecursionError):
+            raise ReadError(f"{path}: line {i}: not JSON") from None
+        if not isinstance(row, dict):
+            raise ReadError(f"{path}: line {i}: not a JSON object")
+        rows.append({str(k): "" if v is None else str(v) for k, v in row.items()})
+    if rows and any(r.keys() != rows[0].keys() for r in rows):
+        keys = [k for k in rows[0] if all(k in r for r in rows)]
+        rows = [{k: r[k] for k in keys} for r in rows]
+    return rows
+
+
+def columns(rows: list[dict[str, str]]) -> list[str]:
+    return list(rows[0]) if rows else []

@@ -1,0 +1,91 @@
+"""Tables for people: rich tables of tagged rows on a terminal, plain-text figure reports.
+
+rich is imported by the functions that draw, so plain-text reports stay cheap.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fazhi.config import HEADING_COL, SOURCE_COL
+from fazhi.formats.writers import Column
+
+
+class TerminalTable:
+    """A readable table per report on a terminal (rich): the report's name as title,
+    without the long source and heading columns."""
+
+    HIDDEN = (SOURCE_COL, HEADING_COL)
+
+    def __init__(self, console: Any, columns: list[Column]):
+        self.console = console
+        self.columns = [c for c in columns if c.name not in self.HIDDEN]
+        self.rows = 0
+
+    def write(self, rows: list[dict]) -> None:
+        if rows:
+            self.console.print(table(rows, self.columns, rows[0][SOURCE_COL]))
+            self.rows += len(rows)
+
+
+def table(rows: list[dict], columns: list[Column], title: str | None = None) -> Any:
+    from rich.table import Table
+    from rich.text import Text  # plain text: "[2023]" in a report is not rich markup
+
+    t = Table(title=title, title_justify="left", show_lines=False)
+    for c in columns:
+        numeric = c.kind in ("int", "float", "pct")
+        # Long text columns fold; the first one keeps room to stay readable.
+        wide = not numeric and c is next((x for x in columns if x.kind == "str"), None)
+        t.add_column(c.name, justify="right" if numeric else "left", overflow="fold", min_width=12 if wide else None)
+    for row in rows:
+        t.add_row(*(Text(_show(row.get(c.name), c.kind)) for c in columns))
+    return t
+
+
+def _show(value: Any, kind: str) -> str:
+    if value is None:
+        return ""
+    if kind == "bool":
+        return "⚠" if value else ""
+    if kind == "float":
+        return f"{value:.2f}"
+    if kind == "pct":
+        return f"{value:.0%}"
+    return str(value)
+
+
+def format_report(metrics: dict[str, Any], baseline: dict[str, Any] | None = None) -> str:
+    """A plain-text table: per-label P/R/F1/support, then macro-F1 and accuracy."""
+    per = metrics["per_label"]
+    width = max([8] + [_width(lab) for lab in per])
+    lines = [f"{_pad('label', width)}  precision  recall     f1  support"]
+    for lab, s in per.items():
+        lines.append(
+            f"{_pad(lab, width)}  {s['precision']:9.3f}  {s['recall']:6.3f}  {s['f1']:5.3f}  {s['support']:7d}"
+        )
+    lines.append(f"macro-F1 {metrics['macro_f1']:.3f}   accuracy {metrics['accuracy']:.3f}   n {metrics['n']}")
+    if baseline is not None:
+        lines.append(
+            f"majority-class baseline: macro-F1 {baseline['macro_f1']:.3f}   accuracy {baseline['accuracy']:.3f}"
+        )
+    return "\n".join(lines)
+
+
+def format_confusion(labels: list[str], matrix: Any) -> str:
+    """Rows = true label, columns = predicted (same order)."""
+    width = max([6] + [_width(lab) for lab in labels])
+    head = _pad("true\\pred", width) + "".join(f"  {_pad(lab, width)}" for lab in labels)
+    rows = [head]
+    for lab, row in zip(labels, matrix):
+        rows.append(_pad(lab, width) + "".join(f"  {v:>{width}d}" for v in row))
+    return "\n".join(rows)
+
+
+def _width(s: str) -> int:
+    # CJK characters take two terminal columns.
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in s)
+
+
+def _pad(s: str, width: int) -> str:
+    return s + " " * max(0, width - _width(s))

@@ -1,0 +1,120 @@
+"""Command-line INPUTs → reports to read: files, directories (recursive), globs, standard input, --text.
+
+Nothing is read here: a Report knows where its text comes from and reads it when
+tagging reaches it, so a batch holds one report in memory at a time. An INPUT that
+names nothing becomes a Report that fails when read, so it is reported in order with
+the other failures.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from fazhi.config import TEXT_COL
+from fazhi.errors import ReadError
+from fazhi.formats.readers import read_report_parts, read_text_bytes, supported
+from fazhi.segment import text_lines
+
+TEXT_SOURCE = "--text"
+STDIN_SOURCE = "<stdin>"
+
+
+@dataclass(frozen=True)
+class Report:
+    """One unit of input; exactly one of path, texts, stdin or error says where its text is."""
+
+    name: str  # the `source` column and the name in error messages
+    path: Path | None = None
+    text_column: str = TEXT_COL  # for sentence tables
+    texts: tuple[str, ...] = ()  # --text passages
+    stdin: Callable[[], bytes] | None = None  # reads standard input once
+    error: str | None = None  # why this INPUT names no report
+
+    def parts(self) -> list[tuple[str, list[str]]]:
+        """(source name, lines) of each report in this input; ReadError if it cannot be read.
+
+        A sentence table with a report_id column holds several reports, named FILE#id.
+        """
+        if self.error is not None:
+            raise ReadError(f"{self.name}: {self.error}")
+        if self.path is not None:
+            parts = read_report_parts(self.path, self.text_column)
+            return [(f"{self.name}#{rid}" if rid else self.name, lines) for rid, lines in parts]
+        if self.stdin is not None:
+            return [(self.name, read_text_bytes(self.stdin(), self.name))]
+        # A passage's line breaks end sentences, as in a file.
+        return [(self.name, [line for t in self.texts for line in text_lines(t)])]
+
+
+def _discovered(path: Path) -> bool:
+    """A file found by walking a directory or a glob: a report we can read, not a
+    hidden file, an editor lock file ("~$x.docx") or one of our own temporary files."""
+    return path.is_file() and supported(path) and not path.name.startswith((".", "~$"))
+
+
+def _walk(directory: Path) -> tuple[list[Path], list[Report]]:
+    """Report files under `directory` (symlinked directories not followed, so no loop),
+    and a failing Report per subdirectory that cannot be listed."""
+    found, unreadable = [], []
+
+    def onerror(exc: OSError) -> None:
+        unreadable.append(Report(str(exc.filename), error=f"cannot list directory ({exc.strerror or exc})"))
+
+    for root, dirs, files in os.walk(directory, onerror=onerror):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found.extend(p for p in (Path(root) / f for f in sorted(files)) if _discovered(p))
+    return found, unreadable
+
+
+def expand_inputs(
+    inputs: Sequence[str],
+    texts: Sequence[str] = (),
+    text_column: str = TEXT_COL,
+    stdin: Callable[[], bytes] | None = None,
+) -> list[Report]:
+    """Reports named by INPUTs: files, directories (recursive), globs, "-" for stdin.
+
+    A file reached twice (two INPUTs, or a glob through a symlink) is tagged once.
+    """
+    reports: list[Report] = [Report(TEXT_SOURCE, texts=tuple(texts))] if texts else []
+    seen: set[Path] = set()
+
+    def add_files(paths: list[Path]) -> None:
+        for p in paths:
+            real = p.resolve()
+            if real not in seen:
+                seen.add(real)
+                reports.append(Report(str(p), path=p, text_column=text_column))
+
+    for item in inputs:
+        if item == "-":
+            why = None if stdin is not None else "standard input is not available"
+            reports.append(Report(STDIN_SOURCE, stdin=stdin, error=why))
+            continue
+        path = Path(item)
+        if path.is_dir():
+            found, unreadable = _walk(path)
+            if not found and not unreadable:
+                reports.append(Report(item, error="no report files in this directory"))
+            add_files(found)
+            reports.extend(unreadable)
+        elif not path.exists() and glob.has_magic(item):
+            found, unreadable = [], []
+            for m in sorted(Path(m) for m in glob.glob(item, recursive=True)):
+                if m.is_dir():
+                    more, bad = _walk(m)
+                    found += more
+                    unreadable += bad
+                elif _discovered(m):
+                    found.append(m)
+            if not found and not unreadable:
+                reports.append(Report(item, error="no report file matches"))
+            add_files(found)
+            reports.extend(unreadable)
+        else:
+            reports.append(Report(item, path=path, text_column=text_column))  # a missing file fails when read
+    return reports

@@ -1,0 +1,48 @@
+"""Scores of predicted against true labels: per-label precision/recall/F1, macro-F1, confusion."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from fazhi.config import label_order
+
+Metrics = dict[str, Any]  # macro_f1, accuracy, n, per_label → {precision, recall, f1, support}
+
+
+def labels_of(y_true: Sequence[str], y_pred: Sequence[str]) -> list[str]:
+    """Every label of either sequence, in the project's order."""
+    return label_order(set(map(str, y_true)) | set(map(str, y_pred)))
+
+
+def scores(y_true: Sequence[str], y_pred: Sequence[str]) -> Metrics:
+    """macro_f1, accuracy, n and per_label → {precision, recall, f1, support}.
+
+    Labels are those in y_true or y_pred (as scikit-learn's macro average does).
+    """
+    from sklearn.metrics import accuracy_score, precision_recall_fscore_support
+
+    labels = labels_of(y_true, y_pred)
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
+    return {
+        "macro_f1": float(np.mean(f)),
+        "accuracy": float(accuracy_score(y_true, y_pred)),
+        "n": int(len(y_true)),
+        "per_label": {
+            lab: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": int(s[i])}
+            for i, lab in enumerate(labels)
+        },
+    }
+
+
+def confusion(y_true: Sequence[str], y_pred: Sequence[str]) -> tuple[list[str], np.ndarray]:
+    """Labels (rows = true, columns = predicted) and the confusion matrix."""
+    from sklearn.metrics import confusion_matrix
+
+    labels = labels_of(y_true, y_pred)
+    with warnings.catch_warnings():  # "a single label was found": a 1×1 matrix is right here
+        warnings.simplefilter("ignore", UserWarning)
+        return labels, confusion_matrix(y_true, y_pred, labels=labels)

@@ -1,0 +1,125 @@
+"""Training: grouped cross-validation, the final fit on all data, the saved model and its MLflow run.
+
+`train(config, data)` is what `fazhi train` runs; it prints nothing and returns a
+TrainResult, so scripts and benchmarks train exactly as the command does.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from fazhi.config import DEFAULT_EXPERIMENT, MODELS_DIR
+from fazhi.dataset import Dataset
+from fazhi.errors import CorpusError, OutputError, TrackingError
+from fazhi.evaluation import CVResult, cross_validate
+from fazhi.model import DEFAULTS, ModelConfig, build_pipeline
+
+
+@dataclass
+class TrainResult:
+    config: ModelConfig
+    data: Dataset
+    cv: CVResult
+    pipeline: Any  # fitted on all of data
+    fit_seconds: float
+    saved: Path | None = None  # models/<run name>/
+    mlflow: dict[str, Any] = field(default_factory=dict)  # run_id, model_uri, version, promoted, promotion
+
+
+def fit(config: ModelConfig, data: Dataset, jobs: int = 1, on_fold: Callable[[], None] | None = None) -> TrainResult:
+    """Grouped CV of `config` on `data`, then the pipeline fitted on all of it; nothing saved."""
+    pipeline = build_pipeline(config)
+    try:
+        cv = cross_validate(pipeline, data, n_jobs=jobs, on_fold=on_fold)
+        start = time.perf_counter()
+        pipeline.fit(data.X, data.y)
+    except ValueError as exc:  # e.g. a single label in the data
+        raise CorpusError(f"{data.path}: cannot train: {exc}".splitlines()[0]) from None
+    return TrainResult(config, data, cv, pipeline, time.perf_counter() - start)
+
+
+def train(
+    config: ModelConfig = DEFAULTS,
+    data: Dataset | None = None,
+    *,
+    output_dir: Path = MODELS_DIR,
+    run_name: str | None = None,
+    track: bool = True,
+    tracking_uri: str | None = None,
+    experiment: str = DEFAULT_EXPERIMENT,
+    promote: bool = False,
+    jobs: int = 1,
+    on_fold: Callable[[], None] | None = None,
+) -> TrainResult:
+    """Cross-validate, fit, save under output_dir/<run name>/ and (with `track`) log and
+    register the model in MLflow, moving @champion only if it is better (or `promote`).
+
+    The model is saved before MLflow is written to: a failing store never costs it.
+    """
+    if data is None:
+        from fazhi.config import CORPUS_FILE
+        from fazhi.dataset import read_labeled
+
+        data = read_labeled(CORPUS_FILE, require_groups=True, strict=True)
+    if run_name and (Path(output_dir) / safe_name(run_name)).exists():
+        raise OutputError(f"{Path(output_dir) / safe_name(run_name)}: exists; choose another --run-name")
+    if track:
+        from fazhi import tracking
+
+        tracking.connect(tracking_uri, experiment)  # fail now, not after the work
+    result = fit(config, data, jobs, on_fold)
+    name = run_name or f"{config.feature_set}-{config.classifier}-{datetime.now():%Y%m%d-%H%M%S}"
+    result.saved = save(result, Path(output_dir), name)
+    if track:
+        from fazhi import persist
+
+        try:
+            result.mlflow = tracking.log_training(result, run_name=result.saved.name, promote=promote)
+        except Exception as exc:  # MLflow raises many types (store, registry, serialisation)
+            raise TrackingError(
+                f"model saved in {result.saved}, but MLflow logging failed: {type(exc).__name__}: {exc}".splitlines()[0]
+            ) from None
+        persist.add_to_card(result.saved, {"mlflow": {k: result.mlflow[k] for k in ("run_id", "model_uri", "version")}})
+    return result
+
+
+def save(result: TrainResult, output_dir: Path, name: str) -> Path:
+    """Save the fitted pipeline with its card under a directory of its own in output_dir."""
+    from fazhi import persist
+
+    card = {
+        "config": result.config.as_params(),
+        "metrics": {"cv": result.cv.metrics, "baseline": result.cv.baseline},
+        "data": {"file": result.data.path, "sha256": result.data.sha256, "rows": len(result.data),
+                 "labels": result.data.label_counts()},
+        "fit_seconds": round(result.fit_seconds, 3),
+    }
+    try:
+        directory = new_directory(output_dir, safe_name(name))
+        return persist.save(result.pipeline, directory, card, models_dir=output_dir)
+    except OSError as exc:
+        raise OutputError(f"{output_dir}: cannot save the model ({exc.strerror or exc})") from None
+
+
+def new_directory(parent: Path, name: str) -> Path:
+    """parent/name, or parent/name-2, -3 … if taken: created here, so two trainings
+    started in the same second never share (and overwrite) one directory."""
+    parent.mkdir(parents=True, exist_ok=True)
+    for n in range(1, 1000):
+        directory = parent / (name if n == 1 else f"{name}-{n}")
+        try:
+            directory.mkdir()
+            return directory
+        except FileExistsError:
+            continue
+    raise OutputError(f"{parent}: too many models named {name}")
+
+
+def safe_name(name: str) -> str:
+    """A run name as a directory name under models/: no separators, no leading dot."""
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name).lstrip(".") or "model"
