@@ -9,8 +9,8 @@
 3. Peak memory (max RSS) of `fazhi predict DIR -o rows.csv --summary summary.csv` on a
    directory of 1 report and of 1,000 reports.
 
-Models are fitted here from data/sentences.csv with fazhi.model's defaults (what
-`fazhi train` builds), so the run needs nothing but the checkout.
+Models are trained here on data/sentences.csv by fazhi.training.train (what
+`fazhi train` runs, without MLflow), so the run needs nothing but the checkout.
 
     .venv/bin/python benchmarks/predict.py            # the figures in the README
     .venv/bin/python benchmarks/predict.py --quick    # a smoke run (20,000 sentences, 50 files)
@@ -28,24 +28,20 @@ import tempfile
 import time
 from pathlib import Path
 
-from fazhi.config import CORPUS_FILE, SEEDS_DIR
+from fazhi.config import SEEDS_DIR
 
 BIN = Path(sys.executable).parent
 
 
 def fit_and_save(feature_set: str, directory: Path) -> Path:
-    from fazhi.evaluation import read_labeled
-    from fazhi.model import build_pipeline
-    from fazhi.persist import save
+    from fazhi.model import DEFAULTS
+    from fazhi.training import train
 
-    data = read_labeled(CORPUS_FILE)
-    pipeline = build_pipeline(feature_set=feature_set)
-    pipeline.fit(data.X, data.y)
-    return save(pipeline, directory / feature_set, {"benchmark": "benchmarks/predict.py"}, models_dir=directory)
+    return train(DEFAULTS.with_(feature_set=feature_set), output_dir=directory, run_name=feature_set, track=False).saved
 
 
 def seed_reports() -> list[tuple[str, list]]:
-    from fazhi.ingest import read_report
+    from fazhi.formats.readers import read_report
     from fazhi.segment import iter_sentences
 
     return [(p.name, list(iter_sentences(read_report(p), p.stem))) for p in sorted(SEEDS_DIR.glob("*.txt"))]

@@ -22,30 +22,28 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2, help="processes for the sweep (the CLI default)")
     args = parser.parse_args()
 
-    from fazhi.evaluation import cross_validate, read_labeled
-    from fazhi.model import CLASSIFIERS, DEFAULTS, FEATURE_SETS, build_pipeline
-    from fazhi.sweep import grid_configs, run_grid
+    from fazhi.classifiers import CLASSIFIERS
+    from fazhi.dataset import read_labeled
+    from fazhi.model import DEFAULT_CS, DEFAULTS, FEATURE_SETS
+    from fazhi.sweep import grid_configs, sweep
+    from fazhi.training import fit
 
     data = read_labeled(args.data, require_groups=True, strict=True)
     print(f"{args.data}: {len(data)} sentences, {len(set(data.groups))} reports; {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
 
     start = time.perf_counter()
-    cv = cross_validate(build_pipeline(DEFAULTS), data)
-    pipeline = build_pipeline(DEFAULTS).fit(data.X, data.y)
+    result = fit(DEFAULTS, data)  # what `fazhi train` does before saving and logging
     one = time.perf_counter() - start
     print(f"default model ({DEFAULTS.feature_set} + {DEFAULTS.classifier}, C={DEFAULTS.C:g}): "
-          f"grouped CV ({cv.n_folds} folds) + final fit {one:.1f} s, CV macro-F1 {cv.metrics['macro_f1']:.3f}")
-
-    from fazhi.model import DEFAULT_CS
+          f"grouped CV ({result.cv.n_folds} folds) + final fit {one:.1f} s, CV macro-F1 {result.cv.metrics['macro_f1']:.3f}")
 
     configs = grid_configs(FEATURE_SETS, CLASSIFIERS, DEFAULT_CS)
     start = time.perf_counter()
-    rows, _ = run_grid(configs, data, jobs=args.jobs)
+    rows = sweep(configs, data, jobs=args.jobs, track=False).rows
     total = time.perf_counter() - start
     print(f"default sweep ({len(configs)} configurations, jobs={args.jobs}): {total:.1f} s "
           f"= {total / one:.1f}× one training; best {rows[0]['feature_set']}+{rows[0]['classifier']} "
           f"C={rows[0]['C']:g} macro-F1 {rows[0]['macro_f1']:.3f}")
-    del pipeline
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Everything MLflow: runs for training, sweeps and evaluations; the model registry; the UI command.
+"""Everything MLflow but the registry: runs for training, sweeps and evaluations; the UI command.
 
 Only training, sweeps, evaluation runs and MLflow model URIs import this module (MLflow
 costs ~1.5 s to import; tagging with a saved model never pays it).
@@ -33,31 +33,16 @@ import logging  # noqa: E402
 
 import mlflow  # noqa: E402
 import numpy as np  # noqa: E402
-from mlflow.tracking import MlflowClient  # noqa: E402
 
-from fazhi.config import (  # noqa: E402
-    CHAMPION_ALIAS, DEFAULT_EXPERIMENT, HEADING_COL, REGISTERED_MODEL, SECTION_COL, TEXT_COL, tracking_uri,
-)
+from fazhi.config import DEFAULT_EXPERIMENT, tracking_uri  # noqa: E402
 from fazhi.errors import TrackingError  # noqa: E402
+from fazhi.registry import log_model, maybe_promote  # noqa: E402
 
 logging.getLogger("mlflow").setLevel(os.environ["MLFLOW_LOGGING_LEVEL"])  # if imported before us
 
 if TYPE_CHECKING:
     from fazhi.evaluation import CVResult, Evaluation
     from fazhi.training import TrainResult
-
-CV_METRIC = "cv_macro_f1"  # the figure that decides who is champion
-# Classes of ours inside a fitted pipeline, for skops (MLflow's default serialiser).
-TRUSTED_TYPES = [
-    "features.tokenize.JiebaTokenizer",
-    "features.text.SentenceInput",
-    "features.text.SectionVectorizer",
-    # scikit-learn's private helpers inside CalibratedClassifierCV (linearsvc, ridge).
-    "sklearn.calibration._CalibratedClassifier",
-    "sklearn.calibration._SigmoidCalibration",
-]
-FEATURES_DIR = Path(__file__).resolve().parent.parent / "features"
-
 
 def connect(uri: str | None = None, experiment: str = DEFAULT_EXPERIMENT) -> str:
     """Point MLflow at the store and experiment; return the experiment id.
@@ -143,61 +128,6 @@ def log_confusion(labels: list[str], matrix: np.ndarray) -> None:
     writer.writerows(rows)
     mlflow.log_text(buf.getvalue(), "confusion_matrix.csv")
     mlflow.log_figure(confusion_figure(labels, matrix), "confusion_matrix.png")
-
-
-def signature():
-    """text (required), section or heading (optional) in; one label string per row out."""
-    from mlflow.models import ModelSignature
-    from mlflow.types import ColSpec, Schema
-
-    return ModelSignature(
-        inputs=Schema([ColSpec("string", TEXT_COL), ColSpec("string", SECTION_COL, required=False),
-                       ColSpec("string", HEADING_COL, required=False)]),
-        outputs=Schema([ColSpec("string")]),
-    )
-
-
-def log_model(pipeline, example: np.ndarray):
-    """Log the fitted pipeline (skops) with signature and a DataFrame example; register it.
-
-    A DataFrame example, not a list: a list gives no usable signature (STACK-NOTES.md).
-    """
-    import mlflow.sklearn
-    import pandas as pd
-
-    return mlflow.sklearn.log_model(
-        pipeline,
-        name="model",
-        signature=signature(),
-        input_example=pd.DataFrame({TEXT_COL: example[:, 0], SECTION_COL: example[:, 1]}),
-        registered_model_name=REGISTERED_MODEL,
-        skops_trusted_types=TRUSTED_TYPES,
-        code_paths=[str(FEATURES_DIR)],
-    )
-
-
-def champion_score(client: MlflowClient) -> tuple[str | None, float | None]:
-    """(version, cv_macro_f1) of the current champion, or (None, None)."""
-    try:
-        mv = client.get_model_version_by_alias(REGISTERED_MODEL, CHAMPION_ALIAS)
-    except mlflow.exceptions.MlflowException:
-        return None, None
-    if not mv.run_id:
-        return mv.version, None
-    return mv.version, client.get_run(mv.run_id).data.metrics.get(CV_METRIC)
-
-
-def maybe_promote(version: str, score: float, promote: bool = False) -> tuple[bool, str]:
-    """Move the champion alias to `version` if it beats the champion (or promote)."""
-    client = MlflowClient()
-    old_version, old_score = champion_score(client)
-    if promote or old_version is None or old_score is None or score > old_score:
-        client.set_registered_model_alias(REGISTERED_MODEL, CHAMPION_ALIAS, version)
-        why = "forced by --promote" if promote else (
-            "first model" if old_version is None else f"{score:.4f} > {old_score:.4f} of version {old_version}"
-        )
-        return True, f"version {version} is now @{CHAMPION_ALIAS} ({why})"
-    return False, f"@{CHAMPION_ALIAS} stays version {old_version} ({old_score:.4f} >= {score:.4f})"
 
 
 def log_training(result: TrainResult, run_name: str, promote: bool = False) -> dict[str, Any]:

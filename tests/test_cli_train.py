@@ -235,3 +235,19 @@ def test_ui_on_a_busy_port_is_a_one_line_error(tmp_path):
         port = busy.getsockname()[1]
         result = run("ui", "--tracking-uri", f"sqlite:///{tmp_path / 'm.db'}", "--port", str(port))
     assert_one_line_error(result, f"127.0.0.1:{port}", "choose another --port")
+
+
+def test_the_old_heading_options_still_work_for_one_release_with_a_notice(tmp_path, small_corpus):
+    out = tmp_path / "models"
+    result = run("train", "--data", str(small_corpus), "--no-heading", "--heading-weight", "0.3", "--no-track",
+                 "--output-dir", str(out), "--run-name", "old-names")
+    assert result.exit_code == 0, result.stderr
+    notices = result.stderr.strip().splitlines()
+    assert notices == [
+        "warning: --heading-weight is deprecated and will be removed in the next release; use --section-weight",
+        "warning: --heading/--no-heading is deprecated and will be removed in the next release; use --section/--no-section",
+    ]
+    config = persist.load(out / "old-names").card["config"]
+    assert config["section"] is False and config["section_weight"] == 0.3 and "heading" not in config
+    shown = run("train", "--help").output
+    assert "--section" in shown and "--section-weight" in shown and "--heading" not in shown

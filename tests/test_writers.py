@@ -18,6 +18,10 @@ ROWS = [
 ]
 
 
+def test_every_output_format_has_a_writer_and_no_writer_is_unlisted():
+    assert set(output.WRITERS) == set(OUTPUT_FORMATS)
+
+
 @pytest.mark.parametrize("suffix", OUTPUT_FORMATS)
 def test_each_format_reads_back_the_rows_written_in_several_calls(tmp_path, suffix):
     path = tmp_path / f"out{suffix}"
@@ -102,10 +106,13 @@ def test_check_target_refuses_what_would_lose_data(tmp_path, name, force, why):
     assert str(info.value) == f"{target}: {why}" or (str(info.value).startswith(f"{target}: ") and why in str(info.value))
 
 
-def test_check_target_accepts_a_new_file_or_an_existing_one_with_force(tmp_path):
+def test_check_target_accepts_a_new_file_or_an_existing_one_only_with_force(tmp_path):
     (tmp_path / "existing.csv").write_text("x", encoding="utf-8")
-    check_target(tmp_path / "new.parquet", set(), force=False)
-    check_target(tmp_path / "existing.csv", set(), force=True)
+    assert check_target(tmp_path / "new.parquet", set(), force=False) is None
+    assert check_target(tmp_path / "existing.csv", set(), force=True) is None
+    with pytest.raises(OutputError, match="exists"):
+        check_target(tmp_path / "existing.csv", set(), force=False)
+    assert (tmp_path / "existing.csv").read_text(encoding="utf-8") == "x"  # checking never touches a file
 
 
 def test_stream_jsonl_writes_only_the_columns_in_order():
