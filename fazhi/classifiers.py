@@ -65,15 +65,17 @@ CLASSIFIERS: dict[str, ClassifierSpec] = {
 CLASS_WEIGHTS: tuple[str, ...] = ("balanced", "none")
 
 
-def make_classifier(name: str, C: float, class_weight: str = "balanced", seed: int = 0):
-    """The classifier `name`, always with predict_proba (sigmoid-calibrated if the table says so)."""
+def make_classifier(name: str, C: float, class_weight: str = "balanced", seed: int = 0, probabilities: bool = True):
+    """The classifier `name`; with `probabilities`, one that has predict_proba (sigmoid-calibrated
+    if the table says so). Without, the bare estimator: for a model calibrated as a whole
+    (features.calibration), which reads its decision_function."""
     if name not in CLASSIFIERS:
         raise ValueError(f"unknown classifier {name!r}; choose one of {', '.join(CLASSIFIERS)}")
     if class_weight not in CLASS_WEIGHTS:
         raise ValueError(f"unknown class weight {class_weight!r}; choose one of {', '.join(CLASS_WEIGHTS)}")
     spec = CLASSIFIERS[name]
     estimator = spec.build(C, None if class_weight == "none" else class_weight, seed)
-    if spec.calibrated:
+    if spec.calibrated and probabilities:
         from sklearn.calibration import CalibratedClassifierCV
 
         return CalibratedClassifierCV(estimator, method="sigmoid", cv=3)

@@ -4,7 +4,8 @@ Cross-validation is grouped by report (leave one report out with few reports):
 sentences of one report share wording, headings and layout, so a report in both the
 training and the test fold would flatter the model. Every sentence gets an
 out-of-fold prediction and probabilities; a majority-class baseline runs on the same
-folds.
+folds. Each fold's model is also scored on its test report as other reports would
+present it (fazhi.shift: sentence only, style shift), the figures grouped CV cannot see.
 """
 
 from __future__ import annotations
@@ -19,8 +20,11 @@ import numpy as np
 from fazhi.config import HEADING_COL, POSITION_COL, REPORT_COL, SECTION_COL, TEXT_COL
 from fazhi.dataset import Dataset
 from fazhi.errors import CorpusError, ModelError
-from fazhi.metrics import Metrics, confusion, scores
+from fazhi.metrics import Metrics, confusion, coverage, expected_calibration_error, reliability, scores
+from fazhi.model import fit
 from fazhi.persist import LoadedModel
+
+CONFIDENCE_THRESHOLDS = (0.6, 0.8)  # what `fazhi predict --min-confidence` users pick
 
 
 @dataclass
@@ -35,11 +39,20 @@ class CVResult:
     baseline: Metrics
     n_folds: int
     seconds: float
+    variants: dict[str, Metrics]  # the test report shown otherwise (fazhi.shift), pooled over seeds
 
     def confidence(self) -> np.ndarray:
-        """Out-of-fold probability of the predicted label."""
+        """Out-of-fold probability of the predicted label, rounded as `fazhi predict` shows it."""
         idx = {c: i for i, c in enumerate(self.classes)}
-        return np.array([self.proba[k, idx[p]] for k, p in enumerate(self.y_pred)])
+        return np.round([self.proba[k, idx[p]] for k, p in enumerate(self.y_pred)], 4)
+
+    def calibration(self) -> dict[str, Any]:
+        """ECE, reliability bins, and per threshold the share flagged uncertain and the accuracy of the rest."""
+        correct, conf = self.y_true == self.y_pred, self.confidence()
+        out: dict[str, Any] = {"ece": expected_calibration_error(correct, conf), "bins": reliability(correct, conf)}
+        for t in CONFIDENCE_THRESHOLDS:
+            out[f"flagged_{t:g}"], out[f"unflagged_accuracy_{t:g}"] = coverage(correct, conf, t)
+        return out
 
 
 def folds(groups: np.ndarray, max_folds: int = 10):
@@ -57,52 +70,61 @@ def n_folds(data: Dataset) -> int:
 
 
 def cross_validate(
-    pipeline, data: Dataset, n_jobs: int = 1, on_fold: Callable[[], None] | None = None
+    model, data: Dataset, n_jobs: int = 1, on_fold: Callable[[], None] | None = None, variants: bool = True
 ) -> CVResult:
-    """Grouped CV of `pipeline` (unfitted) and of a majority-class baseline.
+    """Grouped CV of `model` (unfitted) and of a majority-class baseline.
 
     on_fold is called after each fold (a progress bar); n_jobs > 1 fits folds in
-    parallel processes.
+    parallel processes; variants: also score every fold's model on fazhi.shift's variants.
     """
     from sklearn.base import clone
     from sklearn.dummy import DummyClassifier
+
+    from fazhi.shift import test_variants
 
     if data.groups is None:
         raise CorpusError(f"{data.path}: cross-validation needs a {REPORT_COL} column")
     splits = list(folds(data.groups).split(data.X, data.y, data.groups))
     classes = sorted(set(map(str, data.y)))  # what a fitted classifier's classes_ holds
+    shown = test_variants(data.X, data.y, data.groups) if variants else {}
+    args = [(clone(model), data, train, test, shown) for train, test in splits]
     start = time.perf_counter()
     if n_jobs == 1:
         results = []
-        for train, test in splits:
-            results.append(_fit_fold(clone(pipeline), data.X, data.y, train, test))
+        for a in args:
+            results.append(_fit_fold(*a))
             if on_fold:
                 on_fold()
     else:
         from joblib import Parallel, delayed
 
-        results = Parallel(n_jobs=n_jobs)(
-            delayed(_fit_fold)(clone(pipeline), data.X, data.y, tr, te) for tr, te in splits
-        )
+        results = Parallel(n_jobs=n_jobs)(delayed(_fit_fold)(*a) for a in args)
         for _ in splits if on_fold else ():
             on_fold()
     seconds = time.perf_counter() - start
     y_pred = np.empty(len(data), dtype=object)
     proba = np.zeros((len(data), len(classes)))
     base_pred = np.empty(len(data), dtype=object)
-    for (train, test), (pred, prob, fold_classes) in zip(splits, results):
+    shown_pred = {name: [np.empty(len(data), dtype=object) for _ in xs] for name, xs in shown.items()}
+    for (train, test), (pred, prob, fold_classes, fold_shown) in zip(splits, results):
         y_pred[test] = pred
         # A fold whose training part lacks a label gives it probability 0.
         proba[np.ix_(test, [classes.index(c) for c in fold_classes])] = prob
         base = DummyClassifier(strategy="most_frequent").fit(data.X[train], data.y[train])
         base_pred[test] = base.predict(data.X[test])
+        for name, preds in fold_shown.items():
+            for k, p in enumerate(preds):
+                shown_pred[name][k][test] = p
+    # A shuffled variant counts every sentence once per seed.
+    figures = {name: scores(np.concatenate([data.y] * len(ps)), np.concatenate(ps)) for name, ps in shown_pred.items()}
     return CVResult(data.y, y_pred, proba, classes, scores(data.y, y_pred), scores(data.y, base_pred),
-                    len(splits), seconds)
+                    len(splits), seconds, figures)
 
 
-def _fit_fold(pipeline, X, y, train, test):
-    pipeline.fit(X[train], y[train])
-    return pipeline.predict(X[test]), pipeline.predict_proba(X[test]), [str(c) for c in pipeline.classes_]
+def _fit_fold(model, data: Dataset, train, test, shown: dict[str, list[np.ndarray]]):
+    fit(model, data.X[train], data.y[train], data.groups[train])
+    fold_shown = {name: [model.predict(x[test]) for x in xs] for name, xs in shown.items()}
+    return model.predict(data.X[test]), model.predict_proba(data.X[test]), [str(c) for c in model.classes_], fold_shown
 
 
 def errors(result: CVResult, data: Dataset) -> list[dict[str, Any]]:

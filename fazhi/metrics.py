@@ -46,3 +46,26 @@ def confusion(y_true: Sequence[str], y_pred: Sequence[str]) -> tuple[list[str], 
     with warnings.catch_warnings():  # "a single label was found": a 1×1 matrix is right here
         warnings.simplefilter("ignore", UserWarning)
         return labels, confusion_matrix(y_true, y_pred, labels=labels)
+
+
+def expected_calibration_error(correct: np.ndarray, confidence: np.ndarray, n_bins: int = 15) -> float:
+    """ECE: Σ over equal-width confidence bins of |bin share| · |accuracy − mean confidence|."""
+    bins = np.minimum((np.asarray(confidence) * n_bins).astype(int), n_bins - 1)
+    correct = np.asarray(correct, dtype=float)
+    return float(sum((bins == b).mean() * abs(correct[bins == b].mean() - confidence[bins == b].mean())
+                     for b in np.unique(bins)))
+
+
+def reliability(correct: np.ndarray, confidence: np.ndarray, n_bins: int = 15) -> list[tuple[float, float, int]]:
+    """(mean confidence, accuracy, count) of each non-empty equal-width confidence bin."""
+    bins = np.minimum((np.asarray(confidence) * n_bins).astype(int), n_bins - 1)
+    correct = np.asarray(correct, dtype=float)
+    return [(float(confidence[bins == b].mean()), float(correct[bins == b].mean()), int((bins == b).sum()))
+            for b in np.unique(bins)]
+
+
+def coverage(correct: np.ndarray, confidence: np.ndarray, threshold: float) -> tuple[float, float]:
+    """(share of sentences below `threshold`, accuracy of the others): what --min-confidence flags."""
+    flagged = np.asarray(confidence) < threshold
+    kept = ~flagged
+    return float(flagged.mean()), float(np.asarray(correct)[kept].mean()) if kept.any() else float("nan")

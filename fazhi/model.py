@@ -14,8 +14,9 @@ from fazhi.classifiers import CLASS_WEIGHTS, CLASSIFIERS, make_classifier
 from fazhi.config import USER_DICT_FILE
 from features import FEATURE_SETS
 
-# The default sweep grid: every feature set × classifier × these C (about a minute on 2 cores).
+# The default sweep grid: every feature set × classifier × these C.
 DEFAULT_CS: tuple[float, ...] = (1.0, 3.0, 10.0, 20.0)
+CALIBRATIONS: tuple[str, ...] = ("isotonic", "sigmoid", "none")
 # Parameter names of fazhi 0.1 (cards, MLflow params): read as their new names.
 RENAMED = {"heading": "section", "heading_weight": "section_weight"}
 
@@ -24,13 +25,17 @@ RENAMED = {"heading": "section", "heading_weight": "section_weight"}
 class ModelConfig:
     """Every hyper-parameter `fazhi train` takes; logged to MLflow as params."""
 
-    # Best of `fazhi sweep` + error analysis on the five reports (docs/results.md).
+    # Measured on three figures (grouped CV, sentence only, style shift): docs/results.md.
     feature_set: str = "chars"
+    char_ngrams: int = 2  # character 1..n grams of the sentence (1–3 leans on report-specific 3-grams)
     classifier: str = "complementnb"
-    C: float = 20.0
+    C: float = 10.0
     class_weight: str = "balanced"
     section: bool = True  # the section (every enclosing heading) as its own TF-IDF block
     section_weight: float = 0.5
+    section_dropout: float = 0.0  # share of training rows whose section is blanked (features/dropout.py)
+    cue_weight: float = 0.5  # how a thing is said: deficiency/hedging/negation cues (features/cues.py); 0 = off
+    calibration: str = "isotonic"  # probabilities calibrated on left-out reports (features/calibration.py)
     normalize_digits: bool = True
     user_dict: bool = False  # measured: whole domain terms cost word features ~0.02–0.03 macro-F1 (docs/results.md)
     seed: int = 0
@@ -53,13 +58,19 @@ class ModelConfig:
         """ValueError naming the first invalid field."""
         for field, value, choices in (("feature_set", self.feature_set, FEATURE_SETS),
                                       ("classifier", self.classifier, tuple(CLASSIFIERS)),
-                                      ("class_weight", self.class_weight, CLASS_WEIGHTS)):
+                                      ("class_weight", self.class_weight, CLASS_WEIGHTS),
+                                      ("calibration", self.calibration, CALIBRATIONS)):
             if value not in choices:
                 raise ValueError(f"unknown {field.replace('_', ' ')} {value!r}; choose one of {', '.join(choices)}")
         if not 0 < self.C < float("inf"):
             raise ValueError(f"C must be positive and finite, got {self.C}")
-        if not 0 <= self.section_weight < float("inf"):
-            raise ValueError(f"section weight must be non-negative and finite, got {self.section_weight}")
+        for field in ("section_weight", "cue_weight"):
+            if not 0 <= getattr(self, field) < float("inf"):
+                raise ValueError(f"{field.replace('_', ' ')} must be non-negative and finite, got {getattr(self, field)}")
+        if not 0 <= self.section_dropout <= 1:
+            raise ValueError(f"section dropout must be between 0 and 1, got {self.section_dropout}")
+        if not 1 <= self.char_ngrams <= 5:
+            raise ValueError(f"char n-grams must be between 1 and 5, got {self.char_ngrams}")
 
 
 DEFAULTS = ModelConfig()
@@ -75,9 +86,11 @@ def user_words(enabled: bool = True, path: Path = USER_DICT_FILE) -> tuple[str, 
 
 
 def build_pipeline(config: ModelConfig = DEFAULTS, **changes: Any):
-    """An unfitted Pipeline(input → features → clf) that has predict_proba.
+    """An unfitted model with predict_proba: Pipeline(input → [dropout →] features → clf),
+    wrapped in ReportCalibrated unless calibration is "none".
 
     `build_pipeline(classifier="ridge", C=1.0)` overrides single fields of DEFAULTS.
+    Fit it with `fit(model, X, y, groups)`, so calibration can leave reports out.
     """
     from sklearn.pipeline import Pipeline
 
@@ -86,13 +99,34 @@ def build_pipeline(config: ModelConfig = DEFAULTS, **changes: Any):
     cfg = config.with_(**changes)
     cfg.check()
     words = user_words(cfg.user_dict) if cfg.feature_set in ("words", "both") else ()
-    return Pipeline(
-        [
-            ("input", SentenceInput(normalize_digits=cfg.normalize_digits)),
-            ("features", make_features(cfg.feature_set, cfg.section, words, cfg.section_weight)),
-            ("clf", make_classifier(cfg.classifier, cfg.C, cfg.class_weight, cfg.seed)),
-        ]
-    )
+    steps: list[tuple[str, Any]] = [("input", SentenceInput(normalize_digits=cfg.normalize_digits))]
+    if cfg.section and cfg.section_dropout > 0:
+        from features.dropout import SectionDropout
+
+        steps.append(("dropout", SectionDropout(p=cfg.section_dropout, random_state=cfg.seed)))
+    steps += [
+        ("features", make_features(cfg.feature_set, cfg.section, words, cfg.section_weight, cfg.char_ngrams, cfg.cue_weight)),
+        ("clf", make_classifier(cfg.classifier, cfg.C, cfg.class_weight, cfg.seed, probabilities=cfg.calibration == "none")),
+    ]
+    if cfg.calibration == "none":
+        return Pipeline(steps)
+    from features.calibration import ReportCalibrated
+
+    return ReportCalibrated(Pipeline(steps), method=cfg.calibration)
+
+
+def fit(model, X, y, groups=None):
+    """Fit `model` on (X, y); report ids go to a model that calibrates by report."""
+    from features.calibration import ReportCalibrated
+
+    if isinstance(model, ReportCalibrated):
+        return model.fit(X, y, groups=groups)
+    return model.fit(X, y)
+
+
+def pipeline_of(model):
+    """The fitted Pipeline inside a model (the model itself unless it is calibrated)."""
+    return getattr(model, "estimator_", model)
 
 
 def top_terms(pipeline, n: int = 20) -> dict[str, list[tuple[str, float]]]:
@@ -103,6 +137,7 @@ def top_terms(pipeline, n: int = 20) -> dict[str, list[tuple[str, float]]]:
     """
     import numpy as np
 
+    pipeline = pipeline_of(pipeline)
     clf = pipeline.named_steps["clf"]
     names = pipeline.named_steps["features"].get_feature_names_out()
     if hasattr(clf, "calibrated_classifiers_"):

@@ -19,6 +19,9 @@ TRUSTED_TYPES = [
     "features.tokenize.JiebaTokenizer",
     "features.text.SentenceInput",
     "features.text.SectionVectorizer",
+    "features.cues.CueFeatures",
+    "features.dropout.SectionDropout",
+    "features.calibration.ReportCalibrated",
     # scikit-learn's private helpers inside CalibratedClassifierCV (linearsvc, ridge).
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",

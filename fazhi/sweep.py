@@ -50,6 +50,7 @@ def run_grid(
     rows, baseline = [], None
     for config, cv in zip(configs, results):
         row = {**config.as_params(), **_figures(cv.metrics), "seconds": round(cv.seconds, 2)}
+        row.update({f"{name}_macro_f1": figures["macro_f1"] for name, figures in cv.variants.items()})
         if log_child is not None:
             row["run_id"] = log_child(config.as_params(), cv)
         rows.append(row)
@@ -71,21 +72,25 @@ def _figures(metrics: dict[str, Any]) -> dict[str, Any]:
 def ranked_table(rows: list[dict[str, Any]], baseline: dict[str, Any], data: Dataset, command: str) -> str:
     """Markdown: rank, configuration, macro-F1, accuracy, per-label F1; baseline last."""
     labels = [lab for lab in LABELS if any(lab in r["f1"] for r in rows)]
-    head = ["#", "features", "classifier", "C", "macro-F1", "accuracy", *(f"F1 {lab}" for lab in labels), "s"]
+    head = ["#", "features", "classifier", "C", "macro-F1", "accuracy", *(f"F1 {lab}" for lab in labels),
+            "sentence-only macro-F1", "style-shift macro-F1", "s"]
     lines = [
         f"Grouped cross-validation ({n_folds(data)} folds, no report in two) on {data.path}: {len(data)} sentences, "
         f"{len(set(data.groups))} reports (sha256 {data.sha256[:12]}).",
-        f"Class weight {rows[0]['class_weight']}, section block {'on' if rows[0]['section'] else 'off'}. Produced by `{command}`.",
+        f"Class weight {rows[0]['class_weight']}, section block {'on' if rows[0]['section'] else 'off'}, "
+        f"cue block {rows[0]['cue_weight']:g}, calibration {rows[0]['calibration']}. Produced by `{command}`.",
         "",
         "| " + " | ".join(head) + " |",
         "|" + "---|" * len(head),
     ]
     for i, r in enumerate(rows, start=1):
         cells = [str(i), r["feature_set"], r["classifier"], f"{r['C']:g}", f"{r['macro_f1']:.3f}", f"{r['accuracy']:.3f}"]
-        cells += [f"{r['f1'].get(lab, 0.0):.3f}" for lab in labels] + [f"{r['seconds']:.1f}"]
+        cells += [f"{r['f1'].get(lab, 0.0):.3f}" for lab in labels]
+        cells += [f"{r.get(k, float('nan')):.3f}" for k in ("sentence_only_macro_f1", "style_shift_macro_f1")]
+        cells += [f"{r['seconds']:.1f}"]
         lines.append("| " + " | ".join(cells) + " |")
     cells = ["–", "majority class", "baseline", "", f"{baseline['macro_f1']:.3f}", f"{baseline['accuracy']:.3f}"]
-    cells += [f"{baseline['f1'].get(lab, 0.0):.3f}" for lab in labels] + [""]
+    cells += [f"{baseline['f1'].get(lab, 0.0):.3f}" for lab in labels] + ["", "", ""]
     lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 

@@ -102,7 +102,13 @@ def metric_dict(prefix: str, metrics: dict[str, Any]) -> dict[str, float]:
 
 
 def cv_metrics(cv: CVResult) -> dict[str, float]:
-    return {**metric_dict("cv_", cv.metrics), **metric_dict("baseline_", cv.baseline), "cv_seconds": cv.seconds}
+    """Grouped CV, its variants (cv_sentence_only_*, cv_style_shift_*), calibration, baseline."""
+    out = {**metric_dict("cv_", cv.metrics), **metric_dict("baseline_", cv.baseline), "cv_seconds": cv.seconds}
+    for name, figures in cv.variants.items():
+        out.update(metric_dict(f"cv_{name}_", figures))
+    calibration = cv.calibration()
+    out.update({f"cv_{k}": v for k, v in calibration.items() if k != "bins"})
+    return out
 
 
 def log_json(obj: Any, name: str) -> None:
@@ -133,9 +139,9 @@ def log_confusion(labels: list[str], matrix: np.ndarray) -> None:
 def log_training(result: TrainResult, run_name: str, promote: bool = False) -> dict[str, Any]:
     """One training run: params, metrics, artifacts, the registered model; returns ids and promotion."""
     from fazhi.evaluation import ERROR_COLUMNS, errors
-    from fazhi.formats.terminal import format_confusion, format_report
+    from fazhi.formats.terminal import format_calibration, format_confusion, format_report, format_variants
     from fazhi.metrics import confusion
-    from fazhi.model import top_terms
+    from fazhi.model import pipeline_of, top_terms
     from fazhi.persist import package_versions
 
     data, cv, pipeline = result.data, result.cv, result.pipeline
@@ -150,7 +156,7 @@ def log_training(result: TrainResult, run_name: str, promote: bool = False) -> d
             **{f"n_label.{k}": v for k, v in data.label_counts().items()},
             "cv": f"grouped by report, {cv.n_folds} folds",
             **{f"version.{k}": v for k, v in package_versions("mlflow").items()},
-            **pipeline_params(pipeline),
+            **pipeline_params(pipeline_of(pipeline)),
         }
         mlflow.log_params(flat_params("", params))
         mlflow.log_metrics({**cv_metrics(cv), "fit_seconds": result.fit_seconds})
@@ -161,10 +167,16 @@ def log_training(result: TrainResult, run_name: str, promote: bool = False) -> d
             + format_report(cv.metrics, cv.baseline)
             + "\n\nconfusion (rows true, columns predicted)\n"
             + format_confusion(labels, matrix)
-            + "\n"
+            + "\n\nthe same folds, each test report shown as other reports would show it (fazhi.shift)\n"
+            + format_variants(cv.variants)
+            + "\n" + format_calibration(cv.calibration()) + "\n"
         )
         mlflow.log_text(report, "classification_report.txt")
-        log_json({"cv": cv.metrics, "baseline": cv.baseline}, "metrics.json")
+        calibration = cv.calibration()
+        log_json({"cv": cv.metrics, **cv.variants, "calibration": calibration, "baseline": cv.baseline}, "metrics.json")
+        from fazhi.plots import reliability_figure
+
+        mlflow.log_figure(reliability_figure(calibration["bins"], calibration["ece"]), "reliability_diagram.png")
         log_rows_csv(errors(cv, data), "oof_errors.csv", ERROR_COLUMNS)
         terms = top_terms(pipeline)
         log_json({lab: [[t, round(w, 4)] for t, w in ts] for lab, ts in terms.items()}, "top_terms.json")

@@ -17,7 +17,7 @@ from fazhi.config import DEFAULT_EXPERIMENT, MODELS_DIR
 from fazhi.dataset import Dataset
 from fazhi.errors import CorpusError, OutputError, TrackingError
 from fazhi.evaluation import CVResult, cross_validate
-from fazhi.model import DEFAULTS, ModelConfig, build_pipeline
+from fazhi.model import DEFAULTS, ModelConfig, build_pipeline, fit as fit_model
 
 
 @dataclass
@@ -37,7 +37,7 @@ def fit(config: ModelConfig, data: Dataset, jobs: int = 1, on_fold: Callable[[],
     try:
         cv = cross_validate(pipeline, data, n_jobs=jobs, on_fold=on_fold)
         start = time.perf_counter()
-        pipeline.fit(data.X, data.y)
+        fit_model(pipeline, data.X, data.y, data.groups)
     except ValueError as exc:  # e.g. a single label in the data
         raise CorpusError(f"{data.path}: cannot train: {exc}".splitlines()[0]) from None
     return TrainResult(config, data, cv, pipeline, time.perf_counter() - start)

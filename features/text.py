@@ -127,25 +127,38 @@ HeadingVectorizer = SectionVectorizer
 
 
 def make_features(
-    feature_set: str = "both", section: bool = False, user_words: Iterable[str] = (), section_weight: float = 0.5
+    feature_set: str = "both",
+    section: bool = False,
+    user_words: Iterable[str] = (),
+    section_weight: float = 0.5,
+    char_ngrams: int = 3,
+    cue_weight: float = 0.0,
 ) -> ColumnTransformer:
-    """TF-IDF blocks over SentenceInput's columns (0 = text, 1 = section).
+    """TF-IDF blocks over SentenceInput's columns (0 = text, 1 = section), and cues.
 
-    feature_set: "words" (jieba 1–2 grams), "chars" (char 1–3 grams) or "both".
+    feature_set: "words" (jieba 1–2 grams), "chars" (char 1–`char_ngrams` grams) or "both".
     section: add the sentence's section as its own block (char 1–2 grams, so it needs
     no jieba), scaled by section_weight: the headings hint at the topic, the sentence
     itself should still decide.
+    cue_weight > 0: add features.cues.CueFeatures of the text (how a thing is said:
+    deficiency, hedging, negation), scaled by cue_weight; their weights are learned.
     """
     if feature_set not in FEATURE_SETS:
         raise ValueError(f"unknown feature set {feature_set!r}; choose one of {', '.join(FEATURE_SETS)}")
     user_words = tuple(user_words)
-    blocks = []
+    blocks, weights = [], {}
     if feature_set in ("words", "both"):
         blocks.append(("words", word_vectorizer(user_words), 0))
     if feature_set in ("chars", "both"):
-        blocks.append(("chars", char_vectorizer(), 0))
-    weights = None
+        blocks.append(("chars", char_vectorizer(ngram_range=(1, char_ngrams)), 0))
     if section:
         blocks.append(("section", SectionVectorizer(analyzer="char", lowercase=False, ngram_range=(1, 2), sublinear_tf=True), 1))
-        weights = {name: 1.0 for name, _, _ in blocks} | {"section": section_weight}
-    return ColumnTransformer(blocks, remainder="drop", transformer_weights=weights, sparse_threshold=1.0)
+        weights["section"] = section_weight
+    if cue_weight > 0:
+        from features.cues import CueFeatures
+
+        blocks.append(("cues", CueFeatures(column=0), 0))
+        weights["cues"] = cue_weight
+    if weights:
+        weights = {name: 1.0 for name, _, _ in blocks} | weights
+    return ColumnTransformer(blocks, remainder="drop", transformer_weights=weights or None, sparse_threshold=1.0)

@@ -17,7 +17,7 @@ from fazhi.classifiers import CLASSIFIERS
 from fazhi.config import CORPUS_FILE, LABELS
 from fazhi.dataset import read_labeled
 from fazhi.metrics import scores
-from fazhi.model import DEFAULT_CS, FEATURE_SETS, ModelConfig, build_pipeline
+from fazhi.model import DEFAULT_CS, FEATURE_SETS, ModelConfig, build_pipeline, fit
 from fazhi.sweep import grid_configs, sweep
 
 
@@ -29,7 +29,7 @@ def main() -> None:
         test, train = np.flatnonzero(data.groups == report), np.flatnonzero(data.groups != report)
         best = sweep(configs, data.subset(train), jobs=2, track=False).rows[0]
         config = ModelConfig.from_params(best)
-        model = build_pipeline(config).fit(data.X[train], data.y[train])
+        model = fit(build_pipeline(config), data.X[train], data.y[train], data.groups[train])
         y_pred[test] = model.predict(data.X[test])
         picked = f"{config.feature_set}+{config.classifier} C={config.C:g}"
         print(f"held out {report}: picked {picked} (inner macro-F1 {best['macro_f1']:.3f})", flush=True)

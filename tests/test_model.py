@@ -23,7 +23,7 @@ Y_TOY = [y for _, y in TOY]
 
 @pytest.mark.parametrize("classifier", CLASSIFIERS)
 def test_every_classifier_gives_probabilities_that_sum_to_one(classifier):
-    p = build_pipeline(feature_set="chars", classifier=classifier, section=False, C=10.0).fit(X_TOY, Y_TOY)
+    p = build_pipeline(feature_set="chars", classifier=classifier, section=False, C=10.0, calibration="none").fit(X_TOY, Y_TOY)
     proba = p.predict_proba(["普法宣传", "执法检查", "调解纠纷"])
     assert proba.shape == (3, 3)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
@@ -32,7 +32,7 @@ def test_every_classifier_gives_probabilities_that_sum_to_one(classifier):
 
 @pytest.mark.parametrize("feature_set", FEATURE_SETS)
 def test_predictions_are_the_same_for_dataframe_pairs_and_strings(feature_set):
-    p = build_pipeline(feature_set=feature_set, classifier="logreg", section=True).fit(X_TOY, Y_TOY)
+    p = build_pipeline(feature_set=feature_set, classifier="logreg", section=True, calibration="none").fit(X_TOY, Y_TOY)
     texts = ["举办普法讲座", "开展执法检查", "化解信访矛盾", "调解纠纷"]
     as_strings = p.predict_proba(texts)
     as_pairs = p.predict_proba([(t, "") for t in texts])
@@ -44,8 +44,8 @@ def test_predictions_are_the_same_for_dataframe_pairs_and_strings(feature_set):
 
 def test_heading_changes_the_prediction_only_with_the_heading_block():
     X = [(t, "一、普法工作" if y == "普法宣传" else "二、其他工作") for t, y in TOY]
-    with_heading = build_pipeline(feature_set="chars", classifier="logreg", section=True, section_weight=1.0).fit(X, Y_TOY)
-    without = build_pipeline(feature_set="chars", classifier="logreg", section=False).fit(X, Y_TOY)
+    with_heading = build_pipeline(feature_set="chars", classifier="logreg", section=True, section_weight=1.0, calibration="none").fit(X, Y_TOY)
+    without = build_pipeline(feature_set="chars", classifier="logreg", section=False, calibration="none").fit(X, Y_TOY)
     probe = [("开展工作", "一、普法工作"), ("开展工作", "二、其他工作")]
     p_with = with_heading.predict_proba(probe)[:, list(with_heading.classes_).index("普法宣传")]
     p_without = without.predict_proba(probe)[:, list(without.classes_).index("普法宣传")]
@@ -54,8 +54,10 @@ def test_heading_changes_the_prediction_only_with_the_heading_block():
 
 
 def test_build_pipeline_overrides_defaults_and_rejects_bad_choices():
-    p = build_pipeline(classifier="ridge", C=2.0)
-    assert p.named_steps["clf"].estimator.alpha == pytest.approx(0.5)
+    p = build_pipeline(classifier="ridge", C=2.0, calibration="none")
+    assert p.named_steps["clf"].estimator.alpha == pytest.approx(0.5)  # sigmoid-calibrated for probabilities
+    calibrated = build_pipeline(classifier="ridge", C=2.0)  # calibrated as a whole (the default): bare ridge inside
+    assert calibrated.method == DEFAULTS.calibration and calibrated.estimator.named_steps["clf"].alpha == pytest.approx(0.5)
     with pytest.raises(ValueError, match="unknown classifier 'svm'"):
         build_pipeline(classifier="svm")
     with pytest.raises(ValueError, match="unknown feature set"):
@@ -64,6 +66,10 @@ def test_build_pipeline_overrides_defaults_and_rejects_bad_choices():
         build_pipeline(C=0)
     with pytest.raises(ValueError, match="unknown class weight"):
         build_pipeline(class_weight="auto")
+    with pytest.raises(ValueError, match="unknown calibration"):
+        build_pipeline(calibration="platt")
+    with pytest.raises(ValueError, match="cue weight must be non-negative"):
+        build_pipeline(cue_weight=-1)
 
 
 def test_defaults_are_valid_choices():
@@ -73,7 +79,8 @@ def test_defaults_are_valid_choices():
 
 @pytest.mark.parametrize("classifier", ["logreg", "linearsvc", "complementnb"])
 def test_top_terms_name_the_telling_words_of_each_label(classifier):
-    p = build_pipeline(feature_set="words", classifier=classifier, section=False, C=10.0).fit(X_TOY, Y_TOY)
+    p = build_pipeline(feature_set="words", classifier=classifier, section=False, C=10.0, calibration="none",
+                       cue_weight=0).fit(X_TOY, Y_TOY)
     terms = top_terms(p, n=10)
     assert set(terms) == {"普法宣传", "行政执法", "矛盾化解"}
     assert any("执法" in t for t, _ in terms["行政执法"])
@@ -82,7 +89,7 @@ def test_top_terms_name_the_telling_words_of_each_label(classifier):
 
 
 def test_fitted_words_pipeline_pickles_and_predicts_the_same_in_a_fresh_process(tmp_path):
-    p = build_pipeline(feature_set="both", classifier="linearsvc", section=True).fit(X_TOY, Y_TOY)
+    p = build_pipeline(feature_set="both", classifier="linearsvc", section=True, calibration="none").fit(X_TOY, Y_TOY)
     path = tmp_path / "p.pkl"
     path.write_bytes(pickle.dumps(p))
     probe = ["推行双随机一公开监管", "坚持发展枫桥经验调解纠纷"]

@@ -59,7 +59,7 @@ def train(
     Prints out-of-fold per-label precision/recall/F1, macro-F1 and accuracy next to a majority-class baseline. The fitted pipeline is saved as joblib with a JSON card; with tracking on, it is also logged and registered as `fazhi-sentence`, and the alias @champion moves to it only if its CV macro-F1 beats the champion's.
     """
     from fazhi.evaluation import n_folds
-    from fazhi.formats.terminal import format_report
+    from fazhi.formats.terminal import format_calibration, format_report, format_variants
     from fazhi.training import train as run_training
 
     if not 0 < C < float("inf"):
@@ -77,6 +77,9 @@ def train(
                               tracking_uri=tracking_uri, experiment=experiment, promote=promote, jobs=jobs, on_fold=advance)
     typer.echo(f"{data}: {len(dataset)} sentences, {result.cv.n_folds}-fold CV grouped by report ({result.cv.seconds:.1f} s)")
     typer.echo(format_report(result.cv.metrics, result.cv.baseline))
+    typer.echo("\nthe same folds, each test report shown as other reports would show it (docs/results.md):")
+    typer.echo(format_variants(result.cv.variants))
+    typer.echo(format_calibration(result.cv.calibration()))
     if result.mlflow:
         typer.echo(f"MLflow run {result.mlflow['run_id']}; model {result.mlflow['model_uri']}")
         typer.echo(result.mlflow["promotion"])

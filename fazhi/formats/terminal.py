@@ -72,6 +72,33 @@ def format_report(metrics: dict[str, Any], baseline: dict[str, Any] | None = Non
     return "\n".join(lines)
 
 
+def format_variants(variants: dict[str, dict[str, Any]]) -> str:
+    """Per-label precision/recall/F1 of each variant (fazhi.shift) side by side, macro-F1 last."""
+    names = list(variants)
+    labels = list(next(iter(variants.values()))["per_label"]) if variants else []
+    width = max([8] + [_width(lab) for lab in labels])
+    head = _pad("label", width) + "".join(f"  {name.replace('_', ' '):>17}" for name in names)
+    sub = _pad("", width) + "  P     R     F1   " * len(names)
+    lines = [head, sub.rstrip()]
+    for lab in labels:
+        cells = ""
+        for name in names:
+            s = variants[name]["per_label"].get(lab, {"precision": 0.0, "recall": 0.0, "f1": 0.0})
+            cells += f"  {s['precision']:.2f}  {s['recall']:.2f}  {s['f1']:.2f} "
+        lines.append(_pad(lab, width) + cells.rstrip())
+    lines.append(_pad("macro-F1", width) + "".join(f"  {variants[n]['macro_f1']:>16.3f} " for n in names).rstrip())
+    return "\n".join(lines)
+
+
+def format_calibration(calibration: dict[str, Any]) -> str:
+    """ECE and what --min-confidence would flag, in one line."""
+    flags = ", ".join(
+        f"--min-confidence {k.split('_')[1]} flags {v:.0%} (the rest {calibration['unflagged_accuracy_' + k.split('_')[1]]:.1%} right)"
+        for k, v in calibration.items() if k.startswith("flagged_")
+    )
+    return f"calibration: expected calibration error {calibration['ece']:.3f}; {flags}"
+
+
 def format_confusion(labels: list[str], matrix: Any) -> str:
     """Rows = true label, columns = predicted (same order)."""
     width = max([6] + [_width(lab) for lab in labels])
