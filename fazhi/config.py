@@ -34,6 +34,7 @@ INDEX_COL = "sentence"  # the sentence's position in its report, as POSITION_COL
 CONFIDENCE_COL = "confidence"
 UNCERTAIN_COL = "uncertain"
 SENTENCES_COL = "sentences"  # summary: sentences in the report
+EXPLANATION_COL = "explanation"  # --explain: the features that pushed the sentence to its label
 
 
 def proba_col(label: str) -> str:

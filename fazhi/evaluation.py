@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from fazhi.config import HEADING_COL, POSITION_COL, REPORT_COL, SECTION_COL, TEXT_COL
+from fazhi.config import CONFIDENCE_COL, EXPLANATION_COL, HEADING_COL, POSITION_COL, REPORT_COL, SECTION_COL, TEXT_COL
 from fazhi.dataset import Dataset
 from fazhi.errors import CorpusError, ModelError
 from fazhi.metrics import Metrics, confusion, coverage, expected_calibration_error, reliability, scores
@@ -80,13 +80,13 @@ def cross_validate(
     from sklearn.base import clone
     from sklearn.dummy import DummyClassifier
 
-    from fazhi.shift import test_variants
+    from fazhi.shift import variants as shown_variants
 
     if data.groups is None:
         raise CorpusError(f"{data.path}: cross-validation needs a {REPORT_COL} column")
     splits = list(folds(data.groups).split(data.X, data.y, data.groups))
     classes = sorted(set(map(str, data.y)))  # what a fitted classifier's classes_ holds
-    shown = test_variants(data.X, data.y, data.groups) if variants else {}
+    shown = shown_variants(data.X, data.y, data.groups) if variants else {}
     args = [(clone(model), data, train, test, shown) for train, test in splits]
     start = time.perf_counter()
     if n_jobs == 1:
@@ -162,6 +162,23 @@ class Evaluation:
     metrics: Metrics
     labels: list[str]  # confusion rows (true) and columns (predicted)
     matrix: np.ndarray
+    predicted: list[str]
+    confidence: np.ndarray  # probability of the predicted label
+
+    def errors(self, explain: Callable[[np.ndarray, list[str]], list[str]] | None = None) -> list[dict[str, Any]]:
+        """The misclassified sentences, with `explanation` (why the wrong label) if `explain` is given."""
+        wrong = [k for k, (t, p) in enumerate(zip(self.data.y, self.predicted)) if t != p]
+        why = explain(self.data.X[wrong], [self.predicted[k] for k in wrong]) if explain and wrong else None
+        rows = []
+        for i, k in enumerate(wrong):
+            rows.append({
+                REPORT_COL: self.data.groups[k] if self.data.groups is not None else "",
+                POSITION_COL: self.data.positions[k], HEADING_COL: self.data.headings[k],
+                SECTION_COL: self.data.X[k, 1], TEXT_COL: self.data.X[k, 0], "true": str(self.data.y[k]),
+                "predicted": self.predicted[k], CONFIDENCE_COL: round(float(self.confidence[k]), 4),
+                **({EXPLANATION_COL: why[i]} if why is not None else {}),
+            })
+        return rows
 
 
 def evaluate(model: LoadedModel, data: Dataset) -> Evaluation:
@@ -172,7 +189,9 @@ def evaluate(model: LoadedModel, data: Dataset) -> Evaluation:
             f"{data.path}: label(s) {', '.join(unknown)} not known to the model (it knows {' '.join(model.labels)})"
         )
     try:
-        predicted = [str(p) for p in model.pipeline.predict(data.X)]
+        proba = np.asarray(model.pipeline.predict_proba(data.X))
     except Exception as exc:  # a foreign pipeline that does not take (text, section)
         raise ModelError(f"{model.source}: cannot predict ({type(exc).__name__}: {exc})".splitlines()[0]) from None
-    return Evaluation(model.source, data, scores(data.y, predicted), *confusion(data.y, predicted))
+    predicted = [model.labels[k] for k in proba.argmax(axis=1)]
+    return Evaluation(model.source, data, scores(data.y, predicted), *confusion(data.y, predicted), predicted,
+                      proba.max(axis=1))

@@ -76,7 +76,7 @@ def style_shift(X: np.ndarray, y, groups, seed: int = 0) -> np.ndarray:
     return out
 
 
-def test_variants(X: np.ndarray, y, groups) -> dict[str, list[np.ndarray]]:
+def variants(X: np.ndarray, y, groups) -> dict[str, list[np.ndarray]]:
     """Each variant's test inputs (one per seed for the shuffled one), rows aligned with X."""
     return {
         "sentence_only": [sentence_only(X)],

@@ -12,8 +12,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from fazhi.config import (
-    CONFIDENCE_COL, HEADING_COL, INDEX_COL, LABEL_COL, SENTENCES_COL, SOURCE_COL, TEXT_COL, UNCERTAIN_COL,
-    label_order, proba_col,
+    CONFIDENCE_COL, EXPLANATION_COL, HEADING_COL, INDEX_COL, LABEL_COL, SENTENCES_COL, SOURCE_COL, TEXT_COL,
+    UNCERTAIN_COL, label_order, proba_col,
 )
 from fazhi.errors import ModelError, ReadError
 from fazhi.formats.writers import Column
@@ -34,6 +34,7 @@ class Tagger:
     proba: bool = False
     min_confidence: float | None = None
     only: frozenset[str] = frozenset()
+    explain: bool = False  # add the features that pushed each sentence to its label
 
     def __post_init__(self) -> None:
         if not hasattr(self.model.pipeline, "predict_proba"):
@@ -44,6 +45,14 @@ class Tagger:
             raise ModelError(f"--only {' '.join(unknown)}: not a label of this model ({' '.join(self.labels)})")
         # Column of predict_proba for each label in display order.
         self._column_of = [self.model.labels.index(lab) for lab in self.labels]
+        self._explainer = None
+        if self.explain:
+            from fazhi.explain import Explainer
+
+            try:
+                self._explainer = Explainer(self.model.pipeline)
+            except (ValueError, AttributeError, KeyError, TypeError) as exc:
+                raise ModelError(f"{self.model.source}: cannot explain this model ({exc})".splitlines()[0]) from None
 
     @property
     def columns(self) -> list[Column]:
@@ -53,6 +62,8 @@ class Tagger:
             cols.append(Column(UNCERTAIN_COL, "bool"))
         if self.proba:
             cols.extend(Column(proba_col(lab), "float") for lab in self.labels)
+        if self.explain:
+            cols.append(Column(EXPLANATION_COL, "str"))
         return cols
 
     @property
@@ -73,7 +84,8 @@ class Tagger:
             chunk = sentences[start : start + CHUNK]
             proba = self._predict_proba(chunk)
             best = proba.argmax(axis=1)
-            for s, k, p in zip(chunk, best.tolist(), proba.tolist()):
+            why = self._explain(chunk, [self.labels[k] for k in best]) if self._explainer else None
+            for i, (s, k, p) in enumerate(zip(chunk, best.tolist(), proba.tolist())):
                 # Rounded before the threshold test, so a row shown with confidence
                 # 0.6 is never marked uncertain at --min-confidence 0.6.
                 label, confidence = self.labels[k], round(p[k], 4)
@@ -88,8 +100,13 @@ class Tagger:
                     row[UNCERTAIN_COL] = low
                 if self.proba:
                     row.update((proba_col(lab), round(q, 4)) for lab, q in zip(self.labels, p))
+                if why is not None:
+                    row[EXPLANATION_COL] = why[i]
                 rows.append(row)
         return rows, self._summary(source, len(sentences), counts, uncertain)
+
+    def _explain(self, chunk: Sequence[Sentence], labels: list[str]) -> list[str]:
+        return self._explainer.explain([(s.text, s.section) for s in chunk], labels)
 
     def _predict_proba(self, chunk: Sequence[Sentence]):
         # The model contract: (text, section) pairs.

@@ -94,7 +94,7 @@ def save(result: TrainResult, output_dir: Path, name: str) -> Path:
 
     card = {
         "config": result.config.as_params(),
-        "metrics": {"cv": result.cv.metrics, "baseline": result.cv.baseline},
+        "metrics": {"cv": result.cv.metrics, **result.cv.variants, "baseline": result.cv.baseline},
         "data": {"file": result.data.path, "sha256": result.data.sha256, "rows": len(result.data),
                  "labels": result.data.label_counts()},
         "fit_seconds": round(result.fit_seconds, 3),

@@ -322,3 +322,32 @@ def test_a_batch_where_every_file_fails_writes_no_output(model_dir, tmp_path):
     result = predict(model_dir, str(tmp_path / "missing.txt"), "-o", str(out), "--summary", str(tmp_path / "s.csv"))
     assert result.exit_code == 1 and "missing.txt" in result.stderr
     assert list(tmp_path.iterdir()) == []  # neither output, nor a temporary file
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".xlsx", ".parquet"])
+def test_explain_adds_the_features_that_pushed_each_sentence_to_its_label(model_dir, tmp_path, suffix):
+    out = tmp_path / f"why{suffix}"
+    result = predict(model_dir, "--text", mk.SENTENCE_1 + mk.SENTENCE_3, "--explain", "-o", out)
+    assert result.exit_code == 0, result.output
+    rows = read_back(out) if suffix != ".csv" else list(csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines()))
+    assert list(rows[0])[-1] == "explanation" and len(rows) == 2
+    for row in rows:
+        pushes = row["explanation"].split("; ")
+        assert 1 <= len(pushes) <= 5
+        assert all(p.split(":", 1)[0] in {"chars", "words", "section", "cues"} and float(p.rsplit(" ", 1)[1]) > 0 for p in pushes)
+
+
+def test_explain_on_a_terminal_goes_beneath_the_row(model_dir):
+    code = (
+        "import sys\nfrom rich.console import Console\nfrom fazhi.formats.terminal import TerminalTable\n"
+        "from fazhi.inputs import expand_inputs\nfrom fazhi.persist import load\nfrom fazhi.tagging import Tagger, tag\n"
+        f"tagger = Tagger(load({str(model_dir)!r}), explain=True)\n"
+        "console = Console(width=100, color_system=None)\n"
+        f"[result] = tag(expand_inputs([], [{mk.SENTENCE_3!r}]), tagger)\n"
+        "TerminalTable(console, tagger.columns).write(result.rows)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    text_line = next(i for i, line in enumerate(lines) if mk.SENTENCE_3[:6] in line)
+    assert "↳" in lines[text_line + 1] and "explanation" not in out.stdout

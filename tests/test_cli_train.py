@@ -1,5 +1,6 @@
 """`fazhi train | sweep | evaluate | ui` through Typer's CliRunner, and the script wrappers."""
 
+import csv
 import json
 import warnings
 import os
@@ -251,3 +252,29 @@ def test_the_old_heading_options_still_work_for_one_release_with_a_notice(tmp_pa
     assert config["section"] is False and config["section_weight"] == 0.3 and "heading" not in config
     shown = run("train", "--help").output
     assert "--section" in shown and "--section-weight" in shown and "--heading" not in shown
+
+
+def test_train_prints_the_sentence_only_and_style_shift_figures_and_calibration(tmp_path, small_corpus):
+    result = run("train", "--data", str(small_corpus), "--no-track", "--output-dir", str(tmp_path / "m"))
+    assert result.exit_code == 0, result.stderr
+    out = result.output
+    assert "sentence only" in out and "style shift" in out
+    card = persist.load(next((tmp_path / "m").iterdir())).card
+    assert f"{card['metrics']['sentence_only']['macro_f1']:>16.3f}" in out
+    assert "expected calibration error" in out and "--min-confidence 0.6 flags" in out
+
+
+def test_evaluate_writes_its_errors_with_explanations_and_warns_on_training_data(tmp_path, small_corpus):
+    models = tmp_path / "m"
+    assert run("train", "--data", str(small_corpus), "--no-track", "--output-dir", str(models), "--run-name", "r").exit_code == 0
+    errors = tmp_path / "errors.csv"
+    figures = tmp_path / "m.json"
+    result = run("evaluate", "--model", str(models / "r"), "--data", str(small_corpus), "--errors", str(errors),
+                 "--output", str(figures), "--no-track")
+    assert result.exit_code == 0, result.stderr
+    assert "warning: the model was trained on this very file" in result.stderr
+    rows = list(csv.DictReader(errors.read_text(encoding="utf-8-sig").splitlines()))
+    m = json.loads(figures.read_text(encoding="utf-8"))
+    assert len(rows) == round(m["n"] * (1 - m["accuracy"]))
+    assert all(r["true"] != r["predicted"] and r["explanation"] for r in rows)
+    assert f"{errors}: {len(rows)} misclassified sentence(s)" in result.stderr

@@ -81,12 +81,20 @@ def test_training_run_metrics_match_the_saved_model_card(tracked):
         assert metrics[f"cv_precision_{label}"] == pytest.approx(s["precision"])
     assert metrics["baseline_macro_f1"] < metrics["cv_macro_f1"]
     assert metrics["fit_seconds"] > 0 and metrics["cv_seconds"] > 0
+    # The figures grouped CV cannot see, per label, and calibration (issue 10).
+    for variant in ("sentence_only", "style_shift"):
+        assert metrics[f"cv_{variant}_macro_f1"] == pytest.approx(card["metrics"][variant]["macro_f1"])
+        for label in cv["per_label"]:
+            assert 0 <= metrics[f"cv_{variant}_recall_{label}"] <= 1
+    assert 0 <= metrics["cv_ece"] <= 1
+    assert 0 <= metrics["cv_flagged_0.6"] <= metrics["cv_flagged_0.8"] <= 1
 
 
 def test_training_run_artifacts(tracked, tmp_path):
     client, run = tracked["client"], _run(tracked, "good")
     names = {a.path for a in client.list_artifacts(run.info.run_id)}
-    assert {"confusion_matrix.png", "confusion_matrix.csv", "classification_report.txt", "oof_errors.csv", "top_terms.json", "metrics.json"} <= names
+    assert {"confusion_matrix.png", "confusion_matrix.csv", "classification_report.txt", "oof_errors.csv", "top_terms.json",
+            "metrics.json", "reliability_diagram.png"} <= names
     local = Path(mlflow.artifacts.download_artifacts(run_id=run.info.run_id, dst_path=str(tmp_path)))
     n = int(run.data.params["n_rows"])
     matrix = list(csv.reader(io.StringIO((local / "confusion_matrix.csv").read_text("utf-8"))))
@@ -98,7 +106,10 @@ def test_training_run_artifacts(tracked, tmp_path):
     assert (local / "confusion_matrix.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     terms = json.loads((local / "top_terms.json").read_text("utf-8"))
     assert set(terms) <= set(LABELS) and all(len(v) == 20 for v in terms.values())
-    assert "macro-F1" in (local / "classification_report.txt").read_text("utf-8")
+    report = (local / "classification_report.txt").read_text("utf-8")
+    assert "macro-F1" in report and "sentence only" in report and "expected calibration error" in report
+    assert (local / "reliability_diagram.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert set(json.loads((local / "metrics.json").read_text("utf-8"))) == {"cv", "sentence_only", "style_shift", "calibration", "baseline"}
 
 
 def test_artifacts_live_beside_the_store_not_in_the_working_directory(tracked):

@@ -10,6 +10,7 @@ import typer
 
 from fazhi.cli.common import ExperimentOpt, ModelOpt, RunNameOpt, UriOpt, app, check_output, user_errors, write_text_output
 from fazhi.config import DEFAULT_EXPERIMENT
+from fazhi.formats import OUTPUT_FORMATS
 
 
 @app.command()
@@ -17,6 +18,7 @@ def evaluate(
     model: ModelOpt = None,
     data: Annotated[Path, typer.Option("--data", help="CSV, TSV or JSONL with columns text and label (report_id, section, heading optional).")] = ...,
     output: Annotated[Optional[Path], typer.Option("--output", help="Write the figures as JSON (macro_f1, accuracy, n, per_label).")] = None,
+    errors: Annotated[Optional[Path], typer.Option("--errors", help=f"Write the misclassified sentences, each with the features that pushed it to the wrong label ({'/'.join(OUTPUT_FORMATS)}; replaced if it exists).", show_default=False)] = None,
     track: Annotated[bool, typer.Option("--track/--no-track", help="Log an evaluation run to MLflow.")] = True,
     experiment: ExperimentOpt = DEFAULT_EXPERIMENT,
     run_name: RunNameOpt = None,
@@ -30,17 +32,46 @@ def evaluate(
 
     check_output(output, data)
     with user_errors():
+        if errors is not None:
+            from fazhi.formats.writers import check_target
+
+            check_target(errors, {data.resolve()}, force=True)
         dataset = read_labeled(data)
-        result = run_evaluation(load(model, tracking_uri=tracking_uri), dataset)
+        loaded = load(model, tracking_uri=tracking_uri)
+        result = run_evaluation(loaded, dataset)
     typer.echo(f"model {result.model} on {data}")
+    if loaded.card.get("data", {}).get("sha256") == dataset.sha256:
+        typer.echo("warning: the model was trained on this very file: these figures say nothing about new reports "
+                   "(see `fazhi train`'s grouped cross-validation)", err=True)
     typer.echo(format_report(result.metrics))
     typer.echo("confusion (rows true, columns predicted)")
     typer.echo(format_confusion(result.labels, result.matrix))
     if output is not None:
         write_text_output(output, json.dumps(result.metrics, ensure_ascii=False, indent=2) + "\n")
+    if errors is not None:
+        with user_errors():
+            _write_errors(errors, result, loaded)
     if track:
         with user_errors():
             from fazhi import tracking
 
             tracking.connect(tracking_uri, experiment)
             typer.echo(f"MLflow run {tracking.log_evaluation(result, run_name)}")
+
+
+def _write_errors(path: Path, result, loaded) -> None:
+    from fazhi.config import CONFIDENCE_COL, EXPLANATION_COL, HEADING_COL, POSITION_COL, REPORT_COL, SECTION_COL, TEXT_COL
+    from fazhi.explain import Explainer
+    from fazhi.formats.writers import Column, open_writer
+
+    try:
+        explain = Explainer(loaded.pipeline).explain
+    except (ValueError, AttributeError, KeyError, TypeError):  # a foreign model: errors without explanations
+        explain = None
+    rows = result.errors(explain)
+    names = [REPORT_COL, POSITION_COL, HEADING_COL, SECTION_COL, TEXT_COL, "true", "predicted"]
+    columns = [Column(n, "str") for n in names] + [Column(CONFIDENCE_COL, "float")]
+    columns += [Column(EXPLANATION_COL, "str")] if explain else []
+    with open_writer(path, columns) as writer:
+        writer.write(rows)
+    typer.echo(f"{path}: {len(rows)} misclassified sentence(s)", err=True)

@@ -38,6 +38,7 @@ def predict(
     min_confidence: Annotated[Optional[float], typer.Option(min=0.0, max=1.0, help="Mark rows whose confidence is below this in an `uncertain` column; the label stays.", show_default=False)] = None,
     only: Annotated[Optional[list[str]], typer.Option(help=f"Keep only rows with this label (repeatable), e.g. --only 不足. Labels: {' '.join(LABELS)}.", show_default=False)] = None,
     summary: Annotated[Optional[Path], typer.Option(help=f"Write one row per report (sentence counts and shares per label) to this {'/'.join(OUTPUT_FORMATS)} file, and show it on the terminal.", show_default=False)] = None,
+    explain: Annotated[bool, typer.Option("--explain", help="Add an `explanation` column: the features that pushed each sentence most towards its label, with weights (beneath the row on a terminal).")] = False,
     text_column: Annotated[str, typer.Option(help="Column holding the sentences in sentence tables.")] = TEXT_COL,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no closing count; errors are still shown.")] = False,
 ) -> None:
@@ -66,7 +67,7 @@ def predict(
     if output is not None and summary is not None and output.resolve() == summary.resolve():
         raise fail(f"{output}: given as both --output and --summary")
     with user_errors():
-        tagger = Tagger(load(model), proba=proba, min_confidence=min_confidence, only=frozenset(only or ()))
+        tagger = Tagger(load(model), proba=proba, min_confidence=min_confidence, only=frozenset(only or ()), explain=explain)
     try:
         failed, tagged, rows = _run(reports, tagger, output, summary, quiet)
     except NothingTagged as nothing:

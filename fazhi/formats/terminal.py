@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fazhi.config import HEADING_COL, SOURCE_COL
+from fazhi.config import EXPLANATION_COL, HEADING_COL, SOURCE_COL, TEXT_COL
 from fazhi.formats.writers import Column
 
 
 class TerminalTable:
     """A readable table per report on a terminal (rich): the report's name as title,
-    without the long source and heading columns."""
+    without the long source and heading columns; an explanation goes beneath its sentence."""
 
-    HIDDEN = (SOURCE_COL, HEADING_COL)
+    HIDDEN = (SOURCE_COL, HEADING_COL, EXPLANATION_COL)
 
     def __init__(self, console: Any, columns: list[Column]):
         self.console = console
@@ -24,7 +24,8 @@ class TerminalTable:
 
     def write(self, rows: list[dict]) -> None:
         if rows:
-            self.console.print(table(rows, self.columns, rows[0][SOURCE_COL]))
+            shown = [{**r, TEXT_COL: f"{r[TEXT_COL]}\n  ↳ {r[EXPLANATION_COL]}"} if r.get(EXPLANATION_COL) else r for r in rows]
+            self.console.print(table(shown, self.columns, rows[0][SOURCE_COL]))
             self.rows += len(rows)
 
 
