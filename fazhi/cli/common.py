@@ -13,6 +13,7 @@ import typer
 
 from fazhi.classifiers import CLASS_WEIGHTS, CLASSIFIERS, c_help
 from fazhi.errors import FazhiError
+from fazhi.model import CALIBRATIONS
 from features import FEATURE_SETS
 
 app = typer.Typer(
@@ -83,6 +84,7 @@ def write_text_output(output: Path, text: str) -> None:
 FeatureSet = Enum("FeatureSet", {n: n for n in FEATURE_SETS}, type=str)
 Classifier = Enum("Classifier", {n: n for n in CLASSIFIERS}, type=str)
 ClassWeight = Enum("ClassWeight", {n: n for n in CLASS_WEIGHTS}, type=str)
+Calibration = Enum("Calibration", {n: n for n in CALIBRATIONS}, type=str)
 
 C_HELP = "Inverse regularisation strength: " + c_help() + "."
 DataOpt = Annotated[

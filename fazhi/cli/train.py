@@ -10,7 +10,7 @@ import typer
 
 from fazhi.classifiers import CLASSIFIERS
 from fazhi.cli.common import (
-    C_HELP, Classifier, ClassWeight, DataOpt, ExperimentOpt, FeatureSet, JobsOpt, OldHeadingOpt,
+    C_HELP, Calibration, Classifier, ClassWeight, DataOpt, ExperimentOpt, FeatureSet, JobsOpt, OldHeadingOpt,
     OldHeadingWeightOpt, RunNameOpt, SectionOpt, UriOpt, app, check_output, deprecated, fail, progress,
     user_errors, write_text_output,
 )
@@ -42,6 +42,10 @@ def train(
     class_weight: Annotated[ClassWeight, typer.Option("--class-weight", help="balanced: weight labels inversely to their frequency.")] = ClassWeight(DEFAULTS.class_weight),
     section: SectionOpt = DEFAULTS.section,
     section_weight: Annotated[float, typer.Option("--section-weight", min=0.0, help="Weight of the section block.")] = DEFAULTS.section_weight,
+    section_dropout: Annotated[float, typer.Option("--section-dropout", min=0.0, max=1.0, help="Share of training sentences whose section is blanked, so the sentence itself must carry weight.")] = DEFAULTS.section_dropout,
+    cue_weight: Annotated[float, typer.Option("--cue-weight", min=0.0, help="Weight of the cue block (how a thing is said: 不够, 有待, 尚未 …; weights learned); 0 turns it off.")] = DEFAULTS.cue_weight,
+    char_ngrams: Annotated[int, typer.Option("--char-ngrams", min=1, max=5, help="Character n-grams of the sentence: 1 to this length.")] = DEFAULTS.char_ngrams,
+    calibration: Annotated[Calibration, typer.Option("--calibration", help="Calibrate probabilities on reports left out of training (isotonic or sigmoid), or not.")] = Calibration(DEFAULTS.calibration),
     heading: OldHeadingOpt = None,
     heading_weight: OldHeadingWeightOpt = None,
     user_dict: Annotated[bool, typer.Option("--user-dict/--no-user-dict", help="Keep the domain terms of data/userdict.txt whole (words features).")] = DEFAULTS.user_dict,
@@ -69,7 +73,8 @@ def train(
         section_weight = heading_weight
     config = DEFAULTS.with_(
         feature_set=features.value, classifier=classifier.value, C=C, class_weight=class_weight.value,
-        section=_section(section, heading), section_weight=section_weight, user_dict=user_dict, seed=seed,
+        section=_section(section, heading), section_weight=section_weight, section_dropout=section_dropout,
+        cue_weight=cue_weight, char_ngrams=char_ngrams, calibration=calibration.value, user_dict=user_dict, seed=seed,
     )
     dataset = _load(data)
     with user_errors(), progress("cross-validating", total=n_folds(dataset)) as advance:
@@ -98,6 +103,7 @@ def sweep(
     Cs: Annotated[str, typer.Option("--C", help="Comma-separated C values. " + C_HELP)] = ",".join(f"{c:g}" for c in DEFAULT_CS),
     class_weight: Annotated[ClassWeight, typer.Option("--class-weight", help="Class weighting for every configuration.")] = ClassWeight(DEFAULTS.class_weight),
     section: SectionOpt = DEFAULTS.section,
+    calibration: Annotated[Calibration, typer.Option("--calibration", help="Calibration of every configuration (none is about 5× faster).")] = Calibration(DEFAULTS.calibration),
     heading: OldHeadingOpt = None,
     experiment: ExperimentOpt = DEFAULT_EXPERIMENT,
     run_name: RunNameOpt = None,
@@ -122,7 +128,8 @@ def sweep(
     if bad or not (feats and clfs and cvals) or not all(0 < c < float("inf") for c in cvals):
         raise fail(f"bad grid: {', '.join(bad) or 'empty list or C not positive and finite'} (see --help)")
     dataset = _load(data)
-    configs = grid_configs(feats, clfs, cvals, class_weight=class_weight.value, section=_section(section, heading))
+    configs = grid_configs(feats, clfs, cvals, class_weight=class_weight.value, section=_section(section, heading),
+                           calibration=calibration.value)
     command = "fazhi sweep " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["sweep"] else "fazhi sweep"
     with user_errors(), progress("sweep", total=len(configs)) as advance:
         result = run_sweep(configs, dataset, jobs=jobs, track=track, tracking_uri=tracking_uri, experiment=experiment,
