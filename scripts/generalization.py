@@ -7,8 +7,8 @@ seeds). With --nested, the choice among the rows is itself cross-validated: for 
 held-out report the rule below picks a row by grouped CV on the other reports, and the
 pick is scored on the held-out report.
 
-    .venv/bin/python scripts/generalization.py            # the table (~4 min on 2 cores)
-    .venv/bin/python scripts/generalization.py --nested   # and the nested figure (~20 min)
+    .venv/bin/python scripts/generalization.py            # the table (~1 minute on 2 cores)
+    .venv/bin/python scripts/generalization.py --nested   # and the nested figure (~5 minutes)
 """
 
 from __future__ import annotations
