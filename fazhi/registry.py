@@ -12,20 +12,9 @@ import numpy as np
 from mlflow.tracking import MlflowClient
 
 from fazhi.config import CHAMPION_ALIAS, HEADING_COL, REGISTERED_MODEL, SECTION_COL, TEXT_COL
+from fazhi.trusted import TRUSTED_TYPES
 
 CV_METRIC = "cv_macro_f1"  # the figure that decides who is champion
-# Classes of ours inside a fitted pipeline, for skops (MLflow's default serialiser).
-TRUSTED_TYPES = [
-    "features.tokenize.JiebaTokenizer",
-    "features.text.SentenceInput",
-    "features.text.SectionVectorizer",
-    "features.cues.CueFeatures",
-    "features.dropout.SectionDropout",
-    "features.calibration.ReportCalibrated",
-    # scikit-learn's private helpers inside CalibratedClassifierCV (linearsvc, ridge).
-    "sklearn.calibration._CalibratedClassifier",
-    "sklearn.calibration._SigmoidCalibration",
-]
 FEATURES_DIR = Path(__file__).resolve().parent.parent / "features"
 
 
