@@ -251,6 +251,36 @@ def test_a_broken_or_missing_model_is_a_one_line_error(tmp_path, model_dir):
     assert result.exit_code == 1 and "does not match model.json" in result.stderr
 
 
+def test_a_model_file_that_would_run_a_command_is_refused_and_never_run(tmp_path):
+    import hostile_files as hostile
+
+    marker = tmp_path / "ran"
+    model = hostile.evil_pickle(tmp_path / "x.joblib", marker)
+    result = predict(model, "--text", "甲。")
+    assert result.exit_code == 1 and len(result.stderr.splitlines()) == 1
+    assert "refusing to load: it needs posix.system" in result.stderr
+    assert not marker.exists()
+
+
+def test_formulas_and_control_characters_in_reports_are_written_safely(model_dir, tmp_path):
+    d = tmp_path / "in"
+    d.mkdir()
+    mk.txt(d / "a.txt", text='=HYPERLINK("http://example.com","点我")\n基层执法\x0b能力\x00不足。\n')
+    mk.txt(d / "b.txt")
+    out = tmp_path / "out.xlsx"
+    result = predict(model_dir, d, "-o", out)
+    assert result.exit_code == 0, result.output
+    from openpyxl import load_workbook
+
+    rows = list(load_workbook(out).active.iter_rows(min_row=2))
+    texts = {r[3].value: r[3].data_type for r in rows}
+    assert texts['=HYPERLINK("http://example.com","点我")'] == "s" and "基层执法能力不足。" in texts
+    assert {r[0].value for r in rows} == {str(d / "a.txt"), str(d / "b.txt")}
+    csv_out = tmp_path / "out.csv"
+    assert predict(model_dir, d, "-o", csv_out).exit_code == 0
+    assert "'=HYPERLINK(" in csv_out.read_text("utf-8-sig")
+
+
 def _fazhi(args, env_extra=None, cwd=None):
     """Run the installed command in a fresh process (imports, exit codes, no traceback)."""
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent), **(env_extra or {})}

@@ -139,6 +139,16 @@ def test_evaluate_rejects_unreadable_models_in_one_line(tmp_path, corpus_rows):
     assert_one_line_error(run("evaluate", "--data", str(tmp_path / "absent.csv"), "--no-track"), "absent.csv", "no such file")
 
 
+def test_evaluate_never_runs_a_hostile_model(tmp_path, corpus_rows):
+    import hostile_files as hostile
+
+    marker = tmp_path / "ran"
+    model = hostile.evil_pickle(tmp_path / "x.joblib", marker)
+    data = write_rows(tmp_path / "d.csv", corpus_rows[:5])
+    assert_one_line_error(run("evaluate", "--model", str(model), "--data", str(data), "--no-track"), "refusing to load")
+    assert not marker.exists()
+
+
 @pytest.mark.parametrize(
     ("content", "args", "fragments"),
     [
