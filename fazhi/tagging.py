@@ -11,6 +11,8 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from fazhi.config import (
     CONFIDENCE_COL, EXPLANATION_COL, HEADING_COL, INDEX_COL, LABEL_COL, SENTENCES_COL, SOURCE_COL, TEXT_COL,
     UNCERTAIN_COL, label_order, proba_col,
@@ -111,10 +113,13 @@ class Tagger:
     def _predict_proba(self, chunk: Sequence[Sentence]):
         # The model contract: (text, section) pairs.
         try:
-            proba = self.model.pipeline.predict_proba([(s.text, s.section) for s in chunk])
+            with np.errstate(all="ignore"):  # non-finite results are refused below, in one line
+                proba = self.model.pipeline.predict_proba([(s.text, s.section) for s in chunk])
         except Exception as exc:  # e.g. a pickle from older code of its own classes
             why = f"{type(exc).__name__}: {exc}".splitlines()[0]
             raise ModelError(f"{self.model.source}: the model fails to predict ({why}); retrain it with `fazhi train`") from None
+        if not np.isfinite(proba).all():  # NaN would reach the outputs as invalid JSON and wrong labels
+            raise ModelError(f"{self.model.source}: the model gives probabilities that are not numbers; retrain it with a smaller --C")
         return proba[:, self._column_of]
 
     def _summary(self, source: str, total: int, counts: Counter[str], uncertain: int) -> dict:

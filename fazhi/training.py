@@ -7,16 +7,20 @@ TrainResult, so scripts and benchmarks train exactly as the command does.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from fazhi.config import DEFAULT_EXPERIMENT, MODELS_DIR
-from fazhi.dataset import Dataset
-from fazhi.errors import CorpusError, OutputError, TrackingError
-from fazhi.evaluation import CVResult, cross_validate
+import numpy as np
+
+from fazhi.classifiers import CALIBRATION_FOLDS, CLASSIFIERS
+from fazhi.config import DEFAULT_EXPERIMENT, MODELS_DIR, label_order
+from fazhi.dataset import Dataset, check_labels
+from fazhi.errors import CorpusError, ModelError, OutputError, TrackingError
+from fazhi.evaluation import CVResult, cross_validate, folds
 from fazhi.model import DEFAULTS, ModelConfig, build_pipeline, fit as fit_model
 
 
@@ -31,14 +35,48 @@ class TrainResult:
     mlflow: dict[str, Any] = field(default_factory=dict)  # run_id, model_uri, version, promoted, promotion
 
 
+def check_data(config: ModelConfig, data: Dataset) -> None:
+    """Before any work: CorpusError unless `config` can be cross-validated honestly on
+    `data` (two labels, every label in two reports; a classifier sigmoid-calibrated on
+    its own needs CALIBRATION_FOLDS sentences of each label in the training part of
+    every fold)."""
+    check_labels(data.path, data.y, data.groups)
+    if not (CLASSIFIERS[config.classifier].calibrated and config.calibration == "none") or data.groups is None:
+        return
+    labels = label_order(set(map(str, data.y)))
+    for train, test in folds(data.groups).split(data.X, data.y, data.groups):
+        counts = Counter(map(str, data.y[train]))
+        for lab in labels:
+            if counts[lab] < CALIBRATION_FOLDS:
+                held = ", ".join(sorted(set(map(str, data.groups[test]))))
+                raise CorpusError(
+                    f"{data.path}: label {lab!r} has {counts[lab]} sentence(s) left when {held} is held out; "
+                    f"{config.classifier} needs {CALIBRATION_FOLDS} (its probabilities are calibrated by a "
+                    f"{CALIBRATION_FOLDS}-fold CV): label more, or choose another classifier"
+                )
+
+
+def cross_validated(config: ModelConfig, data: Dataset, jobs: int = 1, on_fold: Callable[[], None] | None = None) -> CVResult:
+    """Grouped CV of `config` on `data`; a one-line error if data or config cannot give honest figures."""
+    check_data(config, data)
+    try:
+        cv = cross_validate(build_pipeline(config), data, n_jobs=jobs, on_fold=on_fold)
+    except ValueError as exc:  # scikit-learn's refusals of degenerate data
+        raise CorpusError(f"{data.path}: cannot train: {exc}".splitlines()[0]) from None
+    if not np.isfinite(cv.proba).all():  # e.g. complement NB with C = 1e300 (alpha 1e-300)
+        raise ModelError(f"C={config.C:g}: {config.classifier} gives probabilities that are not numbers; choose a smaller C")
+    return cv
+
+
 def fit(config: ModelConfig, data: Dataset, jobs: int = 1, on_fold: Callable[[], None] | None = None) -> TrainResult:
     """Grouped CV of `config` on `data`, then the pipeline fitted on all of it; nothing saved."""
+    cv = cross_validated(config, data, jobs, on_fold)
     pipeline = build_pipeline(config)
+    start = time.perf_counter()
     try:
-        cv = cross_validate(pipeline, data, n_jobs=jobs, on_fold=on_fold)
-        start = time.perf_counter()
-        fit_model(pipeline, data.X, data.y, data.groups)
-    except ValueError as exc:  # e.g. a single label in the data
+        with np.errstate(all="ignore"):  # as in cross-validation, which checked the figures
+            fit_model(pipeline, data.X, data.y, data.groups)
+    except ValueError as exc:  # scikit-learn's refusals of degenerate data
         raise CorpusError(f"{data.path}: cannot train: {exc}".splitlines()[0]) from None
     return TrainResult(config, data, cv, pipeline, time.perf_counter() - start)
 
@@ -66,6 +104,7 @@ def train(
         from fazhi.dataset import read_labeled
 
         data = read_labeled(CORPUS_FILE, require_groups=True, strict=True)
+    check_data(config, data)
     if run_name and (Path(output_dir) / safe_name(run_name)).exists():
         raise OutputError(f"{Path(output_dir) / safe_name(run_name)}: exists; choose another --run-name")
     if track:

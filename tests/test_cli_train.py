@@ -167,6 +167,48 @@ def test_train_rejects_bad_input_in_one_line(tmp_path, content, args, fragments)
     assert not (tmp_path / "m").exists()
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # numpy's overflow warnings would add lines
+@pytest.mark.parametrize("c", ["inf", "nan", "-1", "1e300"])
+def test_train_and_sweep_refuse_a_C_that_gives_no_honest_model(tmp_path, small_corpus, c):
+    # inf and nan are refused at once; 1e300 is finite, but complement NB's
+    # probabilities become NaN: refused after cross-validation, nothing saved.
+    fragment = "not numbers" if c == "1e300" else "C"
+    trained = run("train", "--data", str(small_corpus), "--no-track", "--output-dir", str(tmp_path / "m"), "--C", c)
+    assert_one_line_error(trained, fragment)
+    assert not (tmp_path / "m").exists() or not any((tmp_path / "m").iterdir())
+    swept = run("sweep", "--data", str(small_corpus), "--no-track", "--features", "chars",
+                "--classifiers", "complementnb", "--C", c, "--jobs", "1")
+    assert_one_line_error(swept, fragment)
+
+
+def _labeled(path, rows):
+    path.write_text("report_id,position,heading,text,label\n"
+                    + "".join(f"{r},{i},,{t},{lab}\n" for i, (r, t, lab) in enumerate(rows)), encoding="utf-8")
+    return path
+
+
+def test_data_that_cannot_train_an_honest_model_is_refused_by_check_train_and_sweep(tmp_path):
+    one_label = _labeled(tmp_path / "one_label.csv", [(f"r{i % 3}", f"句子{i}。", "其他") for i in range(12)])
+    one_report = _labeled(tmp_path / "one_report.csv", [(f"r{i % 3}", f"句子{i}。", "其他") for i in range(12)]
+                          + [("r0", "存在不足。", "不足")])
+    for data, fragments in ((one_label, ["every sentence is labeled '其他'", "at least two labels"]),
+                            (one_report, ["label '不足' occurs in one report only (r0, 1 sentence(s))"])):
+        assert_one_line_error(run("data", "check", str(data)), str(data), *fragments)
+        assert_one_line_error(run("train", "--data", str(data), "--no-track", "--output-dir", str(tmp_path / "m")),
+                              *fragments)
+        assert_one_line_error(run("sweep", "--data", str(data), "--no-track", "--jobs", "1"), *fragments)
+    assert not (tmp_path / "m").exists()
+
+
+def test_a_calibrated_classifier_names_the_label_it_has_too_few_sentences_of(tmp_path):
+    rows = [(f"r{i % 3}", f"句子{i}。", "其他") for i in range(12)] + [("r0", "存在不足一。", "不足"), ("r1", "存在不足二。", "不足")]
+    data = _labeled(tmp_path / "few.csv", rows)
+    result = run("train", "--data", str(data), "--no-track", "--classifier", "ridge", "--output-dir", str(tmp_path / "m"))
+    assert_one_line_error(result, "label '不足' has 1 sentence(s) left when r", "ridge needs 3")
+    assert run("train", "--data", str(data), "--no-track", "--classifier", "complementnb",
+               "--output-dir", str(tmp_path / "m")).exit_code == 0
+
+
 def test_train_rejects_an_unknown_choice_with_a_usage_error(small_corpus, tmp_path):
     result = run("train", "--data", str(small_corpus), "--classifier", "svm", "--no-track")
     assert result.exit_code == 2 and "svm" in result.stderr and "Traceback" not in result.stderr
