@@ -281,6 +281,27 @@ def test_formulas_and_control_characters_in_reports_are_written_safely(model_dir
     assert "'=HYPERLINK(" in csv_out.read_text("utf-8-sig")
 
 
+@pytest.mark.parametrize("hostile_table", ["long row", "short row", "nested json"])
+def test_a_ragged_or_hostile_table_fails_alone_and_the_batch_lands(model_dir, tmp_path, hostile_table):
+    import hostile_files as hostile
+
+    d = tmp_path / "in"
+    d.mkdir()
+    if hostile_table == "nested json":
+        bad, why = hostile.nested_json_line(d / "bad.jsonl"), "line 2: not JSON"
+    else:
+        extra = "r2,多出来的字段。,x" if hostile_table == "long row" else "短行。"
+        bad = d / "bad.csv"
+        bad.write_text(f"report_id,text\nr1,甲。\n{extra}\nr1,乙。\n", encoding="utf-8")
+        why = f"line 3: {3 if hostile_table == 'long row' else 1} fields, the header has 2"
+    mk.txt(d / "good.txt")
+    out = tmp_path / "out.jsonl"
+    result = predict(model_dir, d, "-o", out)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == f"error: {bad}: {why}"
+    assert {r["source"] for r in read_back(out)} == {str(d / "good.txt")}
+
+
 def _fazhi(args, env_extra=None, cwd=None):
     """Run the installed command in a fresh process (imports, exit codes, no traceback)."""
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent), **(env_extra or {})}

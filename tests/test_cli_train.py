@@ -200,6 +200,24 @@ def test_data_that_cannot_train_an_honest_model_is_refused_by_check_train_and_sw
     assert not (tmp_path / "m").exists()
 
 
+@pytest.mark.parametrize("hostile_table", ["long row", "short row", "nested json"])
+def test_data_check_and_train_refuse_ragged_or_hostile_tables(tmp_path, corpus_rows, hostile_table):
+    import hostile_files as hostile
+
+    if hostile_table == "nested json":
+        data, why = hostile.nested_json_line(tmp_path / "bad.jsonl"), "line 2: not JSON"
+    else:
+        good = write_rows(tmp_path / "good.csv", corpus_rows).read_text("utf-8-sig").splitlines()
+        fields = good[5].split(",")
+        good[5] = ",".join(fields + ["extra"] if hostile_table == "long row" else fields[3:])
+        data = tmp_path / "bad.csv"
+        data.write_text("\n".join(good) + "\n", encoding="utf-8")
+        why = f"line 6: {len(fields) + 1 if hostile_table == 'long row' else len(fields) - 3} fields, the header has 6"
+    assert_one_line_error(run("data", "check", str(data)), f"{data}: {why}")
+    assert_one_line_error(run("train", "--data", str(data), "--no-track", "--output-dir", str(tmp_path / "m")), f"{data}: {why}")
+    assert not (tmp_path / "m").exists()
+
+
 def test_a_calibrated_classifier_names_the_label_it_has_too_few_sentences_of(tmp_path):
     rows = [(f"r{i % 3}", f"句子{i}。", "其他") for i in range(12)] + [("r0", "存在不足一。", "不足"), ("r1", "存在不足二。", "不足")]
     data = _labeled(tmp_path / "few.csv", rows)
