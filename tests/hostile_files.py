@@ -38,6 +38,19 @@ def evil_pickle(path: Path, marker: Path, inside_object_array: bool = False) -> 
     return path
 
 
+def glyph_code_pdf(path: Path) -> Path:
+    """A PDF whose text layer literally is pdfminer's "(cid:N)" codes, for every reader."""
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path))
+    c.setFont("Helvetica", 10)
+    for i, y in enumerate(range(760, 560, -20)):
+        c.drawString(72, y, "".join(f"(cid:{4000 + i * 10 + k})" for k in range(10)))
+    c.showPage()
+    c.save()
+    return path
+
+
 def docx_bomb(path: Path, good: Path, unpacked_mib: int, member: str = "word/document.xml") -> Path:
     """A copy of the .docx `good` whose `member` unpacks to `unpacked_mib` MiB of
     empty paragraphs (document.xml) or zeros (any other member); the file stays small."""
