@@ -3,7 +3,7 @@
 import pytest
 
 from fazhi.formats.decode import decode
-from fazhi.formats.documents import read_html
+from fazhi.formats.webpage import read_html
 
 # Report sentences whose GBK bytes happen to be valid Big5 too: a Big5 declaration
 # over them decodes without error, into nonsense.
