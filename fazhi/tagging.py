@@ -23,9 +23,10 @@ from fazhi.inputs import Report
 from fazhi.persist import LoadedModel
 from fazhi.segment import Sentence, iter_sentences
 
-# Sentences per predict_proba call: amortizes the pipeline's per-call cost while
-# keeping a huge single report from holding all its feature matrices at once.
+# Sentences and characters per predict_proba call: amortizes the pipeline's per-call
+# cost while keeping a huge single report from holding all its features at once.
 CHUNK = 4096
+CHUNK_CHARS = 200_000
 
 
 @dataclass
@@ -82,8 +83,7 @@ class Tagger:
         rows: list[dict] = []
         counts: Counter[str] = Counter()
         uncertain = 0
-        for start in range(0, len(sentences), CHUNK):
-            chunk = sentences[start : start + CHUNK]
+        for chunk in _chunks(sentences):
             proba = self._predict_proba(chunk)
             best = proba.argmax(axis=1)
             why = self._explain(chunk, [self.labels[k] for k in best]) if self._explainer else None
@@ -129,6 +129,18 @@ class Tagger:
         if self.min_confidence is not None:
             row[UNCERTAIN_COL] = uncertain
         return row
+
+
+def _chunks(sentences: Sequence[Sentence]) -> Iterator[Sequence[Sentence]]:
+    """Consecutive runs of at most CHUNK sentences and (unless one alone is longer) CHUNK_CHARS characters."""
+    start = chars = 0
+    for i, s in enumerate(sentences):
+        if i > start and (i - start == CHUNK or chars + len(s.text) > CHUNK_CHARS):
+            yield sentences[start:i]
+            start, chars = i, 0
+        chars += len(s.text)
+    if start < len(sentences):
+        yield sentences[start:]
 
 
 @dataclass

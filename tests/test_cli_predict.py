@@ -302,6 +302,46 @@ def test_a_ragged_or_hostile_table_fails_alone_and_the_batch_lands(model_dir, tm
     assert {r["source"] for r in read_back(out)} == {str(d / "good.txt")}
 
 
+def test_hostile_documents_fail_alone_and_the_rest_of_the_batch_lands(model_dir, tmp_path):
+    import hostile_files as hostile
+
+    d = tmp_path / "in"
+    d.mkdir()
+    good = mk.docx(d / "good.docx")
+    hostile.docx_bomb(d / "bomb.docx", good, unpacked_mib=8)
+    hostile.docx_bomb(d / "zip.docx", good, unpacked_mib=260, member="word/media/image1.png")
+    hostile.nested_json_line(d / "deep.jsonl")
+    out = tmp_path / "out.jsonl"
+    result = predict(model_dir, d, "-o", out)
+    assert result.exit_code == 1
+    errors = result.stderr.splitlines()
+    assert [e.split(": ")[1] for e in errors[:3]] == [str(d / n) for n in ("bomb.docx", "deep.jsonl", "zip.docx")]
+    assert "Traceback" not in result.output + result.stderr
+    assert {r["source"] for r in read_back(out)} == {str(good)}
+
+
+def _peak_rss_mb(args):
+    """Peak memory of `fazhi ARGS` in a fresh process (measured by a parent of its own)."""
+    code = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], capture_output=True); "
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)")
+    fazhi = Path(sys.executable).with_name("fazhi")
+    done = subprocess.run([sys.executable, "-c", code, str(fazhi), *map(str, args)], capture_output=True, text=True)
+    return int(done.stdout)
+
+
+def test_a_one_line_text_of_megabytes_costs_no_more_memory_than_one_sentence(model_dir, tmp_path):
+    # 3 MB of text without a sentence end: once one 1-million-character "sentence"
+    # (char n-grams of it took ~270 MB more; 2 GB for 20 MB); now pieces of at most
+    # MAX_SENTENCE_CHARS, tagged a bounded number of characters at a time.
+    import hostile_files as hostile
+
+    line = hostile.one_line_text(tmp_path / "line.txt", megabytes=3)
+    baseline = _peak_rss_mb(["predict", "--model", model_dir, "--text", "甲。"])
+    peak = _peak_rss_mb(["predict", "--model", model_dir, line, "-o", tmp_path / "out.jsonl"])
+    assert len(read_back(tmp_path / "out.jsonl")) > 2000
+    assert peak < baseline + 60, (peak, baseline)
+
+
 def _fazhi(args, env_extra=None, cwd=None):
     """Run the installed command in a fresh process (imports, exit codes, no traceback)."""
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent), **(env_extra or {})}

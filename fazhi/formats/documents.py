@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import io
+import re
+import zipfile
 from pathlib import Path
 
+from fazhi.config import MAX_DOCX_PARAGRAPHS, MAX_UNPACKED_BYTES
 from fazhi.errors import ReadError
 from fazhi.formats.decode import decode
 from fazhi.segment import text_lines
@@ -19,6 +22,7 @@ def read_docx(path: Path, raw: bytes) -> list[str]:
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
+    check_docx_size(path, raw)
     try:
         document = docx.Document(io.BytesIO(raw))
     except Exception as exc:  # zipfile, XML and package errors: all mean "not a docx"
@@ -39,5 +43,53 @@ def read_docx(path: Path, raw: bytes) -> list[str]:
                             seen.add(id(cell._tc))
                             walk(cell)
 
-    walk(document)
+    try:
+        walk(document)
+    except Exception as exc:  # lxml's XPath and recursion limits on a hostile document
+        raise ReadError(f"{path}: unreadable .docx ({type(exc).__name__})") from None
     return lines
+
+
+# The start of a paragraph element, whatever its namespace prefix.
+_PARAGRAPH = re.compile(rb"<(?:[\w.-]+:)?p[\s/>]")
+
+
+def check_docx_size(path: Path, raw: bytes) -> None:
+    """ReadError for a .docx that would cost unbounded memory or time: more than
+    MAX_UNPACKED_BYTES inside (python-docx reads every part; zipfile enforces the sizes
+    the archive declares) or more than MAX_DOCX_PARAGRAPHS paragraphs. Anything else is
+    left to python-docx to judge."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            parts = archive.infolist()
+            unpacked = sum(p.file_size for p in parts)
+            if unpacked > MAX_UNPACKED_BYTES:
+                raise ReadError(f"{path}: unpacks to {unpacked >> 20} MiB, more than fazhi reads "
+                                f"({MAX_UNPACKED_BYTES >> 20} MiB; a zip bomb?)")
+            paragraphs = 0
+            for part in parts:
+                if part.filename.startswith("word/") and part.filename.endswith(".xml"):
+                    with archive.open(part) as fh:
+                        paragraphs += _count_paragraphs(fh, MAX_DOCX_PARAGRAPHS + 1 - paragraphs)
+                if paragraphs > MAX_DOCX_PARAGRAPHS:
+                    break
+    except (zipfile.BadZipFile, OSError, ValueError, RuntimeError):
+        return  # not a readable zip: python-docx says so in its own words
+    if paragraphs > MAX_DOCX_PARAGRAPHS:
+        raise ReadError(f"{path}: more than {MAX_DOCX_PARAGRAPHS:,} paragraphs, the most fazhi reads of one document")
+
+
+
+def _count_paragraphs(fh, stop: int) -> int:
+    """Paragraph elements in an XML stream, read 1 MiB at a time; counting stops at `stop`."""
+    count, carry = 0, b""
+    while count < stop:
+        block = fh.read(1 << 20)
+        if not block:
+            break
+        data = carry + block
+        cut = data.rfind(b"<")  # a tag may continue in the next block: count it there
+        cut = len(data) if cut < 0 else cut
+        count += sum(1 for _ in _PARAGRAPH.finditer(data, 0, cut))
+        carry = data[cut:]
+    return count + len(_PARAGRAPH.findall(carry))
