@@ -4,9 +4,10 @@ A sentence (data/GUIDELINES.md) is a maximal span ending in 。！？； (full o
 width) or at a line break; closing quotes and brackets stay with the sentence they
 close; whitespace-only spans are dropped; a span longer than MAX_SENTENCE_CHARS is
 cut into pieces. A heading is a sentence that opens a line with a numbering such as
-``一、``, ``（三）``, ``3.``, ``(2)``, ``①`` or ``第二部分``. Every sentence records the nearest enclosing heading (the one it stands under) and
-its section: all enclosing headings, outermost first, joined by SECTION_SEP. The
-section says more than the nearest heading (`1.加强培训力度` under `（一）…普法重点任务`).
+``一、``, ``（三）``, ``3.``, ``(2)``, ``①`` or ``第二部分``. Every sentence records the
+nearest enclosing heading (the one it stands under) and its section: all enclosing
+headings, outermost first, joined by SECTION_SEP. The section says more than the
+nearest heading (`1.加强培训力度` under `（一）…普法重点任务`).
 """
 
 from __future__ import annotations
