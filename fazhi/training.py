@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from fazhi.classifiers import CALIBRATION_FOLDS, CLASSIFIERS
+from fazhi.classifiers import CALIBRATION_FOLDS, CLASSIFIERS, make_classifier
 from fazhi.config import DEFAULT_EXPERIMENT, MODELS_DIR, label_order
 from fazhi.dataset import Dataset, check_labels
 from fazhi.errors import CorpusError, ModelError, OutputError, TrackingError
@@ -37,20 +37,39 @@ class TrainResult:
 
 def check_data(config: ModelConfig, data: Dataset) -> None:
     """Before any work: CorpusError unless `config` can be cross-validated honestly on
-    `data` (two labels, every label in two reports; a classifier sigmoid-calibrated on
-    its own needs CALIBRATION_FOLDS sentences of each label in the training part of
-    every fold)."""
+    `data`: two labels, every label in two reports (check_labels), and what the
+    calibration needs in the training part of every fold, naming the label and the
+    report held out:
+
+    - calibrated by report (the default): a classifier with a decision function must
+      see each label in two of the reports left, to calibrate on one while it learns
+      from the others (complement NB's probabilities need not);
+    - `--calibration none` with linearsvc or ridge (their own 3-fold sigmoid
+      calibration): CALIBRATION_FOLDS sentences of each label.
+    """
     check_labels(data.path, data.y, data.groups)
-    if not (CLASSIFIERS[config.classifier].calibrated and config.calibration == "none") or data.groups is None:
+    if data.groups is None:
+        return
+    by_report = config.calibration != "none" and hasattr(
+        make_classifier(config.classifier, config.C, config.class_weight, probabilities=False), "decision_function")
+    by_sentences = config.calibration == "none" and CLASSIFIERS[config.classifier].calibrated
+    if not (by_report or by_sentences):
         return
     labels = label_order(set(map(str, data.y)))
     for train, test in folds(data.groups).split(data.X, data.y, data.groups):
-        counts = Counter(map(str, data.y[train]))
+        held = ", ".join(sorted(set(map(str, data.groups[test]))))
+        sentences = Counter(map(str, data.y[train]))
+        reports = Counter(lab for lab, _ in set(zip(map(str, data.y[train]), map(str, data.groups[train]))))
         for lab in labels:
-            if counts[lab] < CALIBRATION_FOLDS:
-                held = ", ".join(sorted(set(map(str, data.groups[test]))))
+            if by_report and reports[lab] < 2:
                 raise CorpusError(
-                    f"{data.path}: label {lab!r} has {counts[lab]} sentence(s) left when {held} is held out; "
+                    f"{data.path}: label {lab!r} is in {reports[lab]} report(s) when {held} is held out; "
+                    f"{config.classifier} calibrated by report (--calibration {config.calibration}) needs it in 2 of "
+                    "those left: label it in more reports, or use --calibration none"
+                )
+            if by_sentences and sentences[lab] < CALIBRATION_FOLDS:
+                raise CorpusError(
+                    f"{data.path}: label {lab!r} has {sentences[lab]} sentence(s) left when {held} is held out; "
                     f"{config.classifier} needs {CALIBRATION_FOLDS} (its probabilities are calibrated by a "
                     f"{CALIBRATION_FOLDS}-fold CV): label more, or choose another classifier"
                 )
@@ -61,11 +80,23 @@ def cross_validated(config: ModelConfig, data: Dataset, jobs: int = 1, on_fold: 
     check_data(config, data)
     try:
         cv = cross_validate(build_pipeline(config), data, n_jobs=jobs, on_fold=on_fold)
-    except ValueError as exc:  # scikit-learn's refusals of degenerate data
-        raise CorpusError(f"{data.path}: cannot train: {exc}".splitlines()[0]) from None
+    except ValueError as exc:
+        raise _refusal(config, data, exc) from None
     if not np.isfinite(cv.proba).all():  # e.g. complement NB with C = 1e300 (alpha 1e-300)
-        raise ModelError(f"C={config.C:g}: {config.classifier} gives probabilities that are not numbers; choose a smaller C")
+        raise _not_numbers(config)
     return cv
+
+
+def _not_numbers(config: ModelConfig) -> ModelError:
+    return ModelError(f"C={config.C:g}: {config.classifier} gives scores that are not numbers; choose a smaller C")
+
+
+def _refusal(config: ModelConfig, data: Dataset, exc: ValueError) -> Exception:
+    """scikit-learn's ValueError as one line. The input is text, so a NaN or infinity it
+    finds is in the classifier's own scores (a calibration step reads them)."""
+    if "NaN" in str(exc) or "infinity" in str(exc):
+        return _not_numbers(config)
+    return CorpusError(f"{data.path}: cannot train: {exc}".splitlines()[0])
 
 
 def fit(config: ModelConfig, data: Dataset, jobs: int = 1, on_fold: Callable[[], None] | None = None) -> TrainResult:
@@ -76,8 +107,8 @@ def fit(config: ModelConfig, data: Dataset, jobs: int = 1, on_fold: Callable[[],
     try:
         with np.errstate(all="ignore"):  # as in cross-validation, which checked the figures
             fit_model(pipeline, data.X, data.y, data.groups)
-    except ValueError as exc:  # scikit-learn's refusals of degenerate data
-        raise CorpusError(f"{data.path}: cannot train: {exc}".splitlines()[0]) from None
+    except ValueError as exc:
+        raise _refusal(config, data, exc) from None
     return TrainResult(config, data, cv, pipeline, time.perf_counter() - start)
 
 

@@ -17,8 +17,8 @@ from typing import Any
 from fazhi.errors import ModelError
 
 # Public module → the names a fitted fazhi pipeline pickles from it (every classifier of
-# fazhi.classifiers, every block of features.text, and what numpy and joblib need to
-# rebuild arrays). A pickle may name a private submodule (sklearn.svm._classes); the
+# fazhi.classifiers, every calibration of fazhi.model, every class of features/, and
+# what numpy and joblib need to rebuild arrays). A pickle may name a private submodule (sklearn.svm._classes); the
 # object it resolves to must be the very object the public module exports.
 TRUSTED_CLASSES: dict[str, tuple[str, ...]] = {
     "sklearn.pipeline": ("Pipeline",),
@@ -29,9 +29,14 @@ TRUSTED_CLASSES: dict[str, tuple[str, ...]] = {
     "sklearn.linear_model._sgd_fast": ("ModifiedHuber",),  # SGDClassifier's loss object
     "sklearn.svm": ("LinearSVC",),
     "sklearn.calibration": ("CalibratedClassifierCV", "_CalibratedClassifier", "_SigmoidCalibration"),
+    "sklearn.isotonic": ("IsotonicRegression",),
+    "sklearn.model_selection": ("StratifiedKFold",),  # ReportCalibrated's folds without report ids
     "sklearn.preprocessing": ("LabelBinarizer",),
     "features.text": ("SentenceInput", "SectionVectorizer", "HeadingVectorizer"),
     "features.tokenize": ("JiebaTokenizer",),
+    "features.cues": ("CueFeatures",),
+    "features.dropout": ("SectionDropout",),
+    "features.calibration": ("ReportCalibrated",),
     "joblib.numpy_pickle": ("NumpyArrayWrapper",),
     "numpy": ("ndarray", "dtype"),
     "numpy._core.multiarray": ("_reconstruct", "scalar"),

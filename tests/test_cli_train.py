@@ -218,13 +218,17 @@ def test_data_check_and_train_refuse_ragged_or_hostile_tables(tmp_path, corpus_r
     assert not (tmp_path / "m").exists()
 
 
-def test_a_calibrated_classifier_names_the_label_it_has_too_few_sentences_of(tmp_path):
+def test_calibration_names_the_label_it_has_too_little_of(tmp_path):
     rows = [(f"r{i % 3}", f"句子{i}。", "其他") for i in range(12)] + [("r0", "存在不足一。", "不足"), ("r1", "存在不足二。", "不足")]
     data = _labeled(tmp_path / "few.csv", rows)
-    result = run("train", "--data", str(data), "--no-track", "--classifier", "ridge", "--output-dir", str(tmp_path / "m"))
-    assert_one_line_error(result, "label '不足' has 1 sentence(s) left when r", "ridge needs 3")
-    assert run("train", "--data", str(data), "--no-track", "--classifier", "complementnb",
-               "--output-dir", str(tmp_path / "m")).exit_code == 0
+    train = ("train", "--data", str(data), "--no-track", "--output-dir", str(tmp_path / "m"))
+    # Calibrated by report (the default): a label in two reports is in one when either is held out.
+    assert_one_line_error(run(*train, "--classifier", "ridge"),
+                          "label '不足' is in 1 report(s) when r", "ridge calibrated by report (--calibration isotonic) needs it in 2")
+    # ridge's own sigmoid calibration: three sentences of each label in every training part.
+    assert_one_line_error(run(*train, "--classifier", "ridge", "--calibration", "none"),
+                          "label '不足' has 1 sentence(s) left when r", "ridge needs 3")
+    assert run(*train, "--classifier", "complementnb").exit_code == 0  # its probabilities need neither
 
 
 def test_train_rejects_an_unknown_choice_with_a_usage_error(small_corpus, tmp_path):

@@ -4,7 +4,7 @@ import threading
 
 from fazhi import persist
 from fazhi.dataset import read_labeled
-from fazhi.model import DEFAULTS
+from fazhi.model import DEFAULTS, pipeline_of
 from fazhi.training import fit, new_directory, save
 
 
@@ -38,6 +38,6 @@ def test_two_trainings_saved_under_the_same_name_in_the_same_second_both_survive
     name = "chars-complementnb-20261124-072026"
     saved = _at_once(2, lambda i: save(results[i], tmp_path, name))
     assert saved[0] != saved[1]
-    alphas = sorted(persist.load(d).pipeline.named_steps["clf"].alpha for d in saved)
+    alphas = sorted(pipeline_of(persist.load(d).pipeline).named_steps["clf"].alpha for d in saved)
     assert alphas == [1 / 20.0, 1 / 1.0]
     assert persist.load(models_dir=tmp_path).source in {str(d.resolve() / "model.joblib") for d in saved}

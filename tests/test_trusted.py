@@ -13,7 +13,7 @@ from fazhi.classifiers import CLASSIFIERS
 from fazhi.errors import ModelError
 from fazhi.formats.files import sha256_file
 from fazhi.model import build_pipeline
-from fazhi.trusted import load_joblib
+from fazhi.trusted import TRUSTED_TYPES, load_joblib
 
 GOLDEN = persist.Path(__file__).parent / "golden" / "model-0.1.0"
 
@@ -62,29 +62,35 @@ def test_no_way_of_reaching_a_hostile_model_runs_it(tmp_path, how):
 
 @pytest.fixture(scope="module")
 def small_data(corpus_file):
+    """Three whole reports (every label in each)."""
     from fazhi.dataset import read_labeled
 
     data = read_labeled(corpus_file)
-    keep = np.r_[0:120, 300:420]  # a few reports' worth, every label
-    return data.X[keep], data.y[keep]
+    keep = np.isin(data.groups, sorted(set(data.groups))[:3])
+    return data.X[keep], data.y[keep], data.groups[keep]
 
 
-@pytest.mark.parametrize(
-    "config",
-    [{"feature_set": "chars", "classifier": c} for c in CLASSIFIERS]
-    + [{"feature_set": "both", "classifier": "logreg", "user_dict": True, "section": False}],
-    ids=lambda c: f"{c['feature_set']}-{c['classifier']}",
+CONFIGS = (
+    [{"classifier": c} for c in CLASSIFIERS]  # calibrated by report, the default
+    + [{"classifier": c, "calibration": "none"} for c in CLASSIFIERS]
+    + [{"classifier": "ridge", "calibration": "sigmoid", "section_dropout": 0.3, "cue_weight": 0.0},
+       {"feature_set": "both", "classifier": "logreg", "user_dict": True, "section": False}]
 )
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=lambda c: "-".join(f"{v}" for v in c.values()))
 def test_every_model_fazhi_builds_loads_and_predicts_the_same(tmp_path, small_data, config):
-    X, y = small_data
-    pipeline = build_pipeline(**config).fit(X, y)
-    saved = persist.save(pipeline, tmp_path / "m", {}, models_dir=tmp_path)
+    from fazhi.model import fit
+
+    X, y, groups = small_data
+    model = fit(build_pipeline(**config), X, y, groups)
+    saved = persist.save(model, tmp_path / "m", {}, models_dir=tmp_path)
     loaded = persist.load(saved).pipeline
-    np.testing.assert_array_equal(loaded.predict_proba(X), pipeline.predict_proba(X))
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
 
 
 def test_the_model_fazhi_0_1_saved_loads_as_plain_joblib_would(small_data):
-    X, _ = small_data
+    X = small_data[0]
     trusted = persist.load(GOLDEN).pipeline
     plain = joblib.load(GOLDEN / "model.joblib")  # our own file: safe to load plainly here
     np.testing.assert_array_equal(trusted.predict_proba(X), plain.predict_proba(X))
@@ -100,8 +106,8 @@ def _mlflow_model(path, obj, **kwargs):
 def test_an_mlflow_model_saved_with_pickle_is_refused_before_it_runs(tmp_path, small_data):
     import pickle
 
-    X, y = small_data
-    pipeline = build_pipeline(feature_set="chars", classifier="complementnb").fit(X, y)
+    X, y, _ = small_data
+    pipeline = build_pipeline(feature_set="chars", classifier="complementnb", calibration="none").fit(X, y)
     uri = _mlflow_model(tmp_path / "mlmodel", pipeline, serialization_format="pickle")
     marker = tmp_path / "ran"  # the pickled model swapped for a hostile one
     (tmp_path / "mlmodel" / "model.pkl").write_bytes(pickle.dumps(hostile.RunsCommand(hostile.touch_command(marker))))
@@ -112,11 +118,10 @@ def test_an_mlflow_model_saved_with_pickle_is_refused_before_it_runs(tmp_path, s
 
 def test_an_mlflow_model_cannot_widen_the_trusted_types_itself(tmp_path, small_data):
     # The MLmodel file lists the types it wants trusted; fazhi ignores that list.
-    X, y = small_data
-    pipeline = build_pipeline(feature_set="chars", classifier="complementnb").fit(X, y)
+    X, y, _ = small_data
+    pipeline = build_pipeline(feature_set="chars", classifier="complementnb", calibration="none").fit(X, y)
     pipeline.steps.append(("extra", hostile.RunsCommand("true")))  # a type no fazhi model holds
     uri = _mlflow_model(tmp_path / "mlmodel", pipeline, serialization_format="skops",
-                        skops_trusted_types=["hostile_files.RunsCommand", "features.text.SentenceInput",
-                                             "features.text.SectionVectorizer"])
+                        skops_trusted_types=[*TRUSTED_TYPES, "hostile_files.RunsCommand"])
     with pytest.raises(ModelError, match=r"refusing to load: it needs hostile_files\.RunsCommand"):
         persist.load(uri, tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}")
