@@ -125,3 +125,20 @@ def test_an_mlflow_model_cannot_widen_the_trusted_types_itself(tmp_path, small_d
                         skops_trusted_types=[*TRUSTED_TYPES, "hostile_files.RunsCommand"])
     with pytest.raises(ModelError, match=r"refusing to load: it needs hostile_files\.RunsCommand"):
         persist.load(uri, tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}")
+
+
+def test_every_class_of_the_features_package_is_trusted():
+    # A model holds instances of features/ classes: one missing from TRUSTED_CLASSES
+    # would make every model built with it unloadable.
+    import importlib
+    import inspect
+    import pkgutil
+
+    import features
+    from fazhi.trusted import trusted_object
+
+    for info in pkgutil.iter_modules(features.__path__):
+        module = importlib.import_module(f"features.{info.name}")
+        for name, obj in inspect.getmembers(module, inspect.isclass):
+            if obj.__module__ == module.__name__:
+                assert trusted_object(module.__name__, name) is obj, f"{module.__name__}.{name}"
