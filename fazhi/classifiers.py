@@ -63,6 +63,7 @@ CLASSIFIERS: dict[str, ClassifierSpec] = {
     )
 }
 CLASS_WEIGHTS: tuple[str, ...] = ("balanced", "none")
+CALIBRATION_FOLDS = 3  # sigmoid calibration's inner CV: each label needs this many sentences to fit
 
 
 def make_classifier(name: str, C: float, class_weight: str = "balanced", seed: int = 0, probabilities: bool = True):
@@ -78,7 +79,7 @@ def make_classifier(name: str, C: float, class_weight: str = "balanced", seed: i
     if spec.calibrated and probabilities:
         from sklearn.calibration import CalibratedClassifierCV
 
-        return CalibratedClassifierCV(estimator, method="sigmoid", cv=3)
+        return CalibratedClassifierCV(estimator, method="sigmoid", cv=CALIBRATION_FOLDS)
     return estimator
 
 

@@ -41,6 +41,14 @@ def proba_col(label: str) -> str:
     return f"p_{label}"
 
 
+# Limits on the work one input may cause (README, "What fazhi guarantees"): a hostile
+# or broken file fails alone, in bounded time and memory, while the batch goes on.
+MAX_INPUT_BYTES = 256 << 20  # a report or table file, or standard input
+MAX_UNPACKED_BYTES = 256 << 20  # everything inside a .docx (a zip): zip bombs
+MAX_DOCX_PARAGRAPHS = 100_000  # python-docx takes ~25 µs per paragraph (a 300-page report has ~6,000)
+MAX_SENTENCE_CHARS = 500  # longer spans are cut (the corpus's longest sentence has 241 characters)
+
+
 # The project root is the checkout that holds this package (an editable install);
 # FAZHI_HOME points elsewhere, e.g. for a non-editable install.
 PROJECT_ROOT = Path(os.environ.get("FAZHI_HOME", Path(__file__).resolve().parent.parent))

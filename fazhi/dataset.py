@@ -87,6 +87,29 @@ def validate(path: Path, rows: list[dict[str, str]]) -> None:
             raise CorpusError(f"{path}: row {i}: text labeled {label!r} here and {seen[0]!r} in row {seen[1]}")
 
 
+def check_labels(path: Path | str, labels: Sequence[str], groups: Sequence[str] | None) -> None:
+    """CorpusError unless these labels can train an honest model: at least two labels
+    and, with report ids, every label in at least two reports (grouped CV holds one
+    report out per fold: a label found in one report only is never learned there)."""
+    counts = Counter(str(lab) for lab in labels)
+    if len(counts) < 2:
+        only = f"labeled {next(iter(counts))!r}" if counts else "unlabeled"
+        raise CorpusError(f"{path}: every sentence is {only}: training needs at least two labels")
+    if groups is None:
+        return
+    reports: dict[str, set[str]] = {}
+    for lab, group in zip(labels, groups):
+        reports.setdefault(str(lab), set()).add(str(group))
+    if len({g for gs in reports.values() for g in gs}) < 2:
+        raise CorpusError(f"{path}: grouped cross-validation needs at least two reports (report_id values)")
+    for lab in label_order(counts):
+        if len(reports[lab]) < 2:
+            raise CorpusError(
+                f"{path}: label {lab!r} occurs in one report only ({next(iter(reports[lab]))}, {counts[lab]} sentence(s)): "
+                "grouped cross-validation needs every label in at least two reports"
+            )
+
+
 def read_labeled(path: Path, require_groups: bool = False, strict: bool = False) -> Dataset:
     """A CSV, TSV or JSONL file with `text` and `label` (`section`, `heading`, `report_id` optional).
 
@@ -154,9 +177,11 @@ class CheckResult:
 
 
 def check(path: Path) -> CheckResult:
-    """Validate a labeled file (CorpusError on the first problem) and count its labels."""
+    """Validate a labeled file (CorpusError on the first problem), check it can train a
+    model (check_labels) and count its labels."""
     rows = read_rows(path)
     validate(path, rows)
+    check_labels(path, [r[LABEL_COL].strip() for r in rows], [r[REPORT_COL] for r in rows])
     return CheckResult(len(rows), *counts(rows))
 
 

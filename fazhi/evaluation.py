@@ -122,9 +122,12 @@ def cross_validate(
 
 
 def _fit_fold(model, data: Dataset, train, test, shown: dict[str, list[np.ndarray]]):
-    fit(model, data.X[train], data.y[train], data.groups[train])
-    fold_shown = {name: [model.predict(x[test]) for x in xs] for name, xs in shown.items()}
-    return model.predict(data.X[test]), model.predict_proba(data.X[test]), [str(c) for c in model.classes_], fold_shown
+    # Numeric overflow (e.g. a huge C) shows as non-finite probabilities, which
+    # training checks and refuses in one line; numpy's warnings would only add noise.
+    with np.errstate(all="ignore"):
+        fit(model, data.X[train], data.y[train], data.groups[train])
+        fold_shown = {name: [model.predict(x[test]) for x in xs] for name, xs in shown.items()}
+        return model.predict(data.X[test]), model.predict_proba(data.X[test]), [str(c) for c in model.classes_], fold_shown
 
 
 def errors(result: CVResult, data: Dataset) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ the other failures.
 
 from __future__ import annotations
 
+import fnmatch
 import glob
 import os
 from collections.abc import Callable, Sequence
@@ -56,9 +57,9 @@ def _discovered(path: Path) -> bool:
     return path.is_file() and supported(path) and not path.name.startswith((".", "~$"))
 
 
-def _walk(directory: Path) -> tuple[list[Path], list[Report]]:
-    """Report files under `directory` (symlinked directories not followed, so no loop),
-    and a failing Report per subdirectory that cannot be listed."""
+def _walk(directory: Path, keep: Callable[[Path], bool] = lambda _: True) -> tuple[list[Path], list[Report]]:
+    """Report files under `directory` that `keep` accepts (symlinked directories are not
+    followed, so no loop), and a failing Report per subdirectory that cannot be listed."""
     found, unreadable = [], []
 
     def onerror(exc: OSError) -> None:
@@ -66,8 +67,48 @@ def _walk(directory: Path) -> tuple[list[Path], list[Report]]:
 
     for root, dirs, files in os.walk(directory, onerror=onerror):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found.extend(p for p in (Path(root) / f for f in sorted(files)) if _discovered(p))
+        found.extend(p for p in (Path(root) / f for f in sorted(files)) if _discovered(p) and keep(p))
     return found, unreadable
+
+
+def _glob(pattern: str) -> tuple[list[Path], list[Report]]:
+    """Report files a glob names, and failing Reports for directories that cannot be listed.
+
+    A directory the glob matches is searched like a directory INPUT. With '**' the
+    search walks from the glob's fixed prefix without following symlinked directories:
+    Python's glob follows them, and a link to a parent directory makes it loop.
+    """
+    if "**" not in pattern:
+        matches = sorted(Path(m) for m in glob.glob(pattern))
+    else:
+        parts = Path(pattern).parts
+        fixed = next(i for i, part in enumerate(parts) if glob.has_magic(part))
+        base = Path(*parts[:fixed]) if fixed else Path(".")
+        pats = parts[fixed:]
+
+        def named(path: Path) -> bool:  # the file itself, or a directory above it, matches
+            rel = path.relative_to(base).parts
+            return any(_matches(rel[:k], pats) for k in range(1, len(rel) + 1))
+
+        return _walk(base, named)
+    found, unreadable = [], []
+    for m in matches:
+        if m.is_dir():
+            more, bad = _walk(m)
+            found += more
+            unreadable += bad
+        elif _discovered(m):
+            found.append(m)
+    return found, unreadable
+
+
+def _matches(parts: tuple[str, ...], pats: tuple[str, ...]) -> bool:
+    """Whether path components match glob components; '**' spans any number of them."""
+    if not pats:
+        return not parts
+    if pats[0] == "**":
+        return any(_matches(parts[i:], pats[1:]) for i in range(len(parts) + 1))
+    return bool(parts) and not parts[0].startswith(".") and fnmatch.fnmatchcase(parts[0], pats[0]) and _matches(parts[1:], pats[1:])
 
 
 def expand_inputs(
@@ -103,14 +144,7 @@ def expand_inputs(
             add_files(found)
             reports.extend(unreadable)
         elif not path.exists() and glob.has_magic(item):
-            found, unreadable = [], []
-            for m in sorted(Path(m) for m in glob.glob(item, recursive=True)):
-                if m.is_dir():
-                    more, bad = _walk(m)
-                    found += more
-                    unreadable += bad
-                elif _discovered(m):
-                    found.append(m)
+            found, unreadable = _glob(item)
             if not found and not unreadable:
                 reports.append(Report(item, error="no report file matches"))
             add_files(found)

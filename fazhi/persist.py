@@ -2,7 +2,7 @@
 
 models/<name>/model.joblib + models/<name>/model.json, and models/LATEST naming the
 directory `fazhi train` wrote last. Loading a joblib model never imports MLflow; an
-MLflow URI (models:/…, runs:/…) does.
+MLflow URI (models:/…, runs:/…) does. No model file runs code when loaded (fazhi.trusted).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from fazhi import trusted
 from fazhi.config import MODELS_DIR
 from fazhi.errors import ModelError
 from fazhi.formats.files import atomic_file, sha256_file, write_atomic
@@ -75,7 +76,13 @@ def _latest(models_dir: Path) -> Path:
     marker = models_dir / LATEST_FILE
     if not marker.is_file():
         raise ModelError(f"no trained model in {models_dir}: run `fazhi train` first")
-    return Path(marker.read_text(encoding="utf-8").strip())
+    try:
+        named = marker.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ModelError(f"{marker}: unreadable ({exc})".splitlines()[0]) from None
+    if not named:  # never Path(""), which is the working directory
+        raise ModelError(f"{marker}: empty; run `fazhi train` or choose a model with --model")
+    return Path(named)
 
 
 def load(spec: str | Path | None = None, models_dir: Path = MODELS_DIR, tracking_uri: str | None = None) -> LoadedModel:
@@ -85,7 +92,9 @@ def load(spec: str | Path | None = None, models_dir: Path = MODELS_DIR, tracking
     is looked up in `tracking_uri` (default: config.tracking_uri()).
     """
     if spec is not None and str(spec).startswith(_MLFLOW_SCHEMES):
-        return _load_mlflow(str(spec), tracking_uri)
+        uri = str(spec)
+        pipeline = trusted.load_mlflow(uri, tracking_uri)
+        return LoadedModel(pipeline, _labels_of(uri, pipeline), {}, uri)
     path = _latest(models_dir) if spec is None else Path(spec)
     if path.is_dir():
         path = path / MODEL_FILE
@@ -97,31 +106,37 @@ def load(spec: str | Path | None = None, models_dir: Path = MODELS_DIR, tracking
     if card and card.get("model_sha256") not in (None, sha256_file(path)):
         raise ModelError(f"{path}: does not match {card_path.name} (file changed after training)")
     _check_versions(path, card)
-    try:
-        import joblib
-
-        pipeline = joblib.load(path)
-    except Exception as exc:  # a corrupt or foreign file: any unpickling error
-        raise ModelError(f"{path}: cannot load model ({type(exc).__name__}: {exc})".splitlines()[0]) from None
+    pipeline = trusted.load_joblib(path)
     labels = _labels_of(path, pipeline)
     if card and card.get("labels") != labels:
         raise ModelError(f"{path}: labels {labels} differ from {card_path.name}'s {card.get('labels')}")
     return LoadedModel(pipeline, labels, card, str(path))
 
 
+# Card fields fazhi reads, and the JSON type each must have.
+_CARD_TYPES = {"labels": list, "versions": dict, "model_sha256": str, "config": dict, "metrics": dict, "data": dict}
+_JSON_NAMES = {list: "list", dict: "object", str: "string"}
+
+
 def _read_card(card_path: Path) -> dict[str, Any]:
     if not card_path.is_file():
         return {}
     try:
-        return json.loads(card_path.read_text(encoding="utf-8"))
+        card = json.loads(card_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ModelError(f"{card_path}: unreadable model card ({exc})".splitlines()[0]) from None
+    if not isinstance(card, dict):
+        raise ModelError(f"{card_path}: not a model card (a JSON object is expected)")
+    for key, kind in _CARD_TYPES.items():
+        if key in card and not isinstance(card[key], kind):
+            raise ModelError(f"{card_path}: bad model card: {key!r} is not a JSON {_JSON_NAMES[kind]}")
+    return card
 
 
 def _check_versions(path: Path, card: dict[str, Any]) -> None:
     """A pickle from another scikit-learn minor version may load yet predict wrongly."""
     saved = card.get("versions", {}).get("scikit-learn")
-    if not saved:
+    if not isinstance(saved, str) or not saved:
         return
     import sklearn
 
@@ -136,19 +151,6 @@ def _labels_of(source: str | Path, pipeline: Any) -> list[str]:
     if classes is None or not hasattr(pipeline, "predict"):
         raise ModelError(f"{source}: not a fitted classifier")
     return [str(c) for c in classes]
-
-
-def _load_mlflow(uri: str, store: str | None) -> LoadedModel:
-    try:
-        import fazhi.tracking  # noqa: F401  (first: MLflow's quiet settings, read when it is imported)
-        import mlflow.sklearn
-        from fazhi.config import tracking_uri
-
-        mlflow.set_tracking_uri(tracking_uri(store))
-        pipeline = mlflow.sklearn.load_model(uri)
-    except Exception as exc:  # MLflow raises many types for a bad URI or store
-        raise ModelError(f"{uri}: cannot load model ({type(exc).__name__}: {exc})".splitlines()[0]) from None
-    return LoadedModel(pipeline, _labels_of(uri, pipeline), {}, uri)
 
 
 def add_to_card(directory: Path, extra: dict[str, Any]) -> None:

@@ -2,11 +2,12 @@
 
 A sentence (data/GUIDELINES.md) is a maximal span ending in 。！？； (full or half
 width) or at a line break; closing quotes and brackets stay with the sentence they
-close; whitespace-only spans are dropped. A heading is a sentence that opens a line
-with a numbering such as ``一、``, ``（三）``, ``3.``, ``(2)``, ``①`` or ``第二部分``.
-Every sentence records the nearest enclosing heading (the one it stands under) and
-its section: all enclosing headings, outermost first, joined by SECTION_SEP. The
-section says more than the nearest heading (`1.加强培训力度` under `（一）…普法重点任务`).
+close; whitespace-only spans are dropped; a span longer than MAX_SENTENCE_CHARS is
+cut into pieces. A heading is a sentence that opens a line with a numbering such as
+``一、``, ``（三）``, ``3.``, ``(2)``, ``①`` or ``第二部分``. Every sentence records the
+nearest enclosing heading (the one it stands under) and its section: all enclosing
+headings, outermost first, joined by SECTION_SEP. The section says more than the
+nearest heading (`1.加强培训力度` under `（一）…普法重点任务`).
 """
 
 from __future__ import annotations
@@ -15,10 +16,13 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from fazhi.config import MAX_SENTENCE_CHARS
+
 _ENDS = "。！？；!?;"
 _CLOSERS = "”’）」』》】)]\"'"
 _SENTENCE = re.compile(rf"[^{_ENDS}]*[{_ENDS}]+[{re.escape(_CLOSERS)}]*|[^{_ENDS}]+$")
 
+_SOFT_BREAKS = "，,、：: "  # where an over-long span is cut, if it can be
 SECTION_SEP = " › "
 _CN_NUM = "一二三四五六七八九十百零〇"
 # Numbering styles, outermost first; the index is the heading level.
@@ -50,8 +54,28 @@ def heading_level(text: str) -> int | None:
 
 
 def split_line(line: str) -> list[str]:
-    """The sentences of one line, stripped, without empty ones."""
-    return [s.strip() for s in _SENTENCE.findall(line) if s.strip()]
+    """The sentences of one line, stripped, without empty ones; a span longer than
+    MAX_SENTENCE_CHARS is cut into pieces (see cut_long)."""
+    out: list[str] = []
+    for span in _SENTENCE.findall(line):
+        span = span.strip()
+        if span:
+            out.extend(cut_long(span) if len(span) > MAX_SENTENCE_CHARS else (span,))
+    return out
+
+
+def cut_long(span: str, limit: int = MAX_SENTENCE_CHARS) -> list[str]:
+    """A span of more than `limit` characters (a table flattened into one line, a page
+    without punctuation) in pieces of at most `limit`, each cut after the last comma,
+    enumeration comma, colon or space in its second half if there is one. No real
+    sentence is that long; the pieces keep tagging time and memory bounded."""
+    pieces = []
+    while len(span) > limit:
+        window = span[:limit]
+        cut = max(window.rfind(mark, limit // 2) for mark in _SOFT_BREAKS) + 1 or limit
+        pieces.append(span[:cut].strip())
+        span = span[cut:].strip()
+    return [p for p in (*pieces, span) if p]
 
 
 def normalize(text: str) -> str:

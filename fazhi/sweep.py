@@ -14,8 +14,9 @@ from typing import Any
 
 from fazhi.config import DEFAULT_EXPERIMENT, LABELS
 from fazhi.dataset import Dataset
-from fazhi.evaluation import cross_validate, n_folds
-from fazhi.model import DEFAULTS, ModelConfig, build_pipeline
+from fazhi.evaluation import n_folds
+from fazhi.model import DEFAULTS, ModelConfig
+from fazhi.training import check_data, cross_validated
 
 
 def grid_configs(
@@ -30,7 +31,7 @@ def grid_configs(
 
 
 def _measure(config: ModelConfig, data: Dataset):
-    return cross_validate(build_pipeline(config), data)
+    return cross_validated(config, data)
 
 
 def run_grid(
@@ -117,6 +118,8 @@ def sweep(
 ) -> SweepResult:
     """Grouped CV of every configuration; with `track`, one MLflow parent run holding a
     nested run per configuration and the ranked table."""
+    for config in configs:  # before any work or run
+        check_data(config, data)
     grid = {
         "features": list(dict.fromkeys(c.feature_set for c in configs)),
         "classifiers": list(dict.fromkeys(c.classifier for c in configs)),

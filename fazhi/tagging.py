@@ -11,6 +11,8 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from fazhi.config import (
     CONFIDENCE_COL, EXPLANATION_COL, HEADING_COL, INDEX_COL, LABEL_COL, SENTENCES_COL, SOURCE_COL, TEXT_COL,
     UNCERTAIN_COL, label_order, proba_col,
@@ -21,9 +23,10 @@ from fazhi.inputs import Report
 from fazhi.persist import LoadedModel
 from fazhi.segment import Sentence, iter_sentences
 
-# Sentences per predict_proba call: amortizes the pipeline's per-call cost while
-# keeping a huge single report from holding all its feature matrices at once.
+# Sentences and characters per predict_proba call: amortizes the pipeline's per-call
+# cost while keeping a huge single report from holding all its features at once.
 CHUNK = 4096
+CHUNK_CHARS = 200_000
 
 
 @dataclass
@@ -80,8 +83,7 @@ class Tagger:
         rows: list[dict] = []
         counts: Counter[str] = Counter()
         uncertain = 0
-        for start in range(0, len(sentences), CHUNK):
-            chunk = sentences[start : start + CHUNK]
+        for chunk in _chunks(sentences):
             proba = self._predict_proba(chunk)
             best = proba.argmax(axis=1)
             why = self._explain(chunk, [self.labels[k] for k in best]) if self._explainer else None
@@ -111,10 +113,13 @@ class Tagger:
     def _predict_proba(self, chunk: Sequence[Sentence]):
         # The model contract: (text, section) pairs.
         try:
-            proba = self.model.pipeline.predict_proba([(s.text, s.section) for s in chunk])
+            with np.errstate(all="ignore"):  # non-finite results are refused below, in one line
+                proba = self.model.pipeline.predict_proba([(s.text, s.section) for s in chunk])
         except Exception as exc:  # e.g. a pickle from older code of its own classes
             why = f"{type(exc).__name__}: {exc}".splitlines()[0]
             raise ModelError(f"{self.model.source}: the model fails to predict ({why}); retrain it with `fazhi train`") from None
+        if not np.isfinite(proba).all():  # NaN would reach the outputs as invalid JSON and wrong labels
+            raise ModelError(f"{self.model.source}: the model gives probabilities that are not numbers; retrain it with a smaller --C")
         return proba[:, self._column_of]
 
     def _summary(self, source: str, total: int, counts: Counter[str], uncertain: int) -> dict:
@@ -124,6 +129,18 @@ class Tagger:
         if self.min_confidence is not None:
             row[UNCERTAIN_COL] = uncertain
         return row
+
+
+def _chunks(sentences: Sequence[Sentence]) -> Iterator[Sequence[Sentence]]:
+    """Consecutive runs of at most CHUNK sentences and (unless one alone is longer) CHUNK_CHARS characters."""
+    start = chars = 0
+    for i, s in enumerate(sentences):
+        if i > start and (i - start == CHUNK or chars + len(s.text) > CHUNK_CHARS):
+            yield sentences[start:i]
+            start, chars = i, 0
+        chars += len(s.text)
+    if start < len(sentences):
+        yield sentences[start:]
 
 
 @dataclass

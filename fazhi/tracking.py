@@ -182,7 +182,7 @@ def log_training(result: TrainResult, run_name: str, promote: bool = False) -> d
         log_json({lab: [[t, round(w, 4)] for t, w in ts] for lab, ts in terms.items()}, "top_terms.json")
         info = log_model(pipeline, data.X[:3])
         version = str(info.registered_model_version)
-        promoted, message = maybe_promote(version, cv.metrics["macro_f1"], promote)
+        promoted, message = maybe_promote(version, cv.metrics["macro_f1"], data.sha256, promote)
         mlflow.set_tag("fazhi.champion", str(promoted).lower())
     return {"run_id": run.info.run_id, "experiment_id": run.info.experiment_id, "model_uri": info.model_uri,
             "version": version, "promoted": promoted, "promotion": message}

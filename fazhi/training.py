@@ -7,16 +7,20 @@ TrainResult, so scripts and benchmarks train exactly as the command does.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from fazhi.config import DEFAULT_EXPERIMENT, MODELS_DIR
-from fazhi.dataset import Dataset
-from fazhi.errors import CorpusError, OutputError, TrackingError
-from fazhi.evaluation import CVResult, cross_validate
+import numpy as np
+
+from fazhi.classifiers import CALIBRATION_FOLDS, CLASSIFIERS, make_classifier
+from fazhi.config import DEFAULT_EXPERIMENT, MODELS_DIR, label_order
+from fazhi.dataset import Dataset, check_labels
+from fazhi.errors import CorpusError, ModelError, OutputError, TrackingError
+from fazhi.evaluation import CVResult, cross_validate, folds
 from fazhi.model import DEFAULTS, ModelConfig, build_pipeline, fit as fit_model
 
 
@@ -31,15 +35,80 @@ class TrainResult:
     mlflow: dict[str, Any] = field(default_factory=dict)  # run_id, model_uri, version, promoted, promotion
 
 
+def check_data(config: ModelConfig, data: Dataset) -> None:
+    """Before any work: CorpusError unless `config` can be cross-validated honestly on
+    `data`: two labels, every label in two reports (check_labels), and what the
+    calibration needs in the training part of every fold, naming the label and the
+    report held out:
+
+    - calibrated by report (the default): a classifier with a decision function must
+      see each label in two of the reports left, to calibrate on one while it learns
+      from the others (complement NB's probabilities need not);
+    - `--calibration none` with linearsvc or ridge (their own 3-fold sigmoid
+      calibration): CALIBRATION_FOLDS sentences of each label.
+    """
+    check_labels(data.path, data.y, data.groups)
+    if data.groups is None:
+        return
+    by_report = config.calibration != "none" and hasattr(
+        make_classifier(config.classifier, config.C, config.class_weight, probabilities=False), "decision_function")
+    by_sentences = config.calibration == "none" and CLASSIFIERS[config.classifier].calibrated
+    if not (by_report or by_sentences):
+        return
+    labels = label_order(set(map(str, data.y)))
+    for train, test in folds(data.groups).split(data.X, data.y, data.groups):
+        held = ", ".join(sorted(set(map(str, data.groups[test]))))
+        sentences = Counter(map(str, data.y[train]))
+        reports = Counter(lab for lab, _ in set(zip(map(str, data.y[train]), map(str, data.groups[train]))))
+        for lab in labels:
+            if by_report and reports[lab] < 2:
+                raise CorpusError(
+                    f"{data.path}: label {lab!r} is in {reports[lab]} report(s) when {held} is held out; "
+                    f"{config.classifier} calibrated by report (--calibration {config.calibration}) needs it in 2 of "
+                    "those left: label it in more reports, or use --calibration none"
+                )
+            if by_sentences and sentences[lab] < CALIBRATION_FOLDS:
+                raise CorpusError(
+                    f"{data.path}: label {lab!r} has {sentences[lab]} sentence(s) left when {held} is held out; "
+                    f"{config.classifier} needs {CALIBRATION_FOLDS} (its probabilities are calibrated by a "
+                    f"{CALIBRATION_FOLDS}-fold CV): label more, or choose another classifier"
+                )
+
+
+def cross_validated(config: ModelConfig, data: Dataset, jobs: int = 1, on_fold: Callable[[], None] | None = None) -> CVResult:
+    """Grouped CV of `config` on `data`; a one-line error if data or config cannot give honest figures."""
+    check_data(config, data)
+    try:
+        cv = cross_validate(build_pipeline(config), data, n_jobs=jobs, on_fold=on_fold)
+    except ValueError as exc:
+        raise _refusal(config, data, exc) from None
+    if not np.isfinite(cv.proba).all():  # e.g. complement NB with C = 1e300 (alpha 1e-300)
+        raise _not_numbers(config)
+    return cv
+
+
+def _not_numbers(config: ModelConfig) -> ModelError:
+    return ModelError(f"C={config.C:g}: {config.classifier} gives scores that are not numbers; choose a smaller C")
+
+
+def _refusal(config: ModelConfig, data: Dataset, exc: ValueError) -> Exception:
+    """scikit-learn's ValueError as one line. The input is text, so a NaN or infinity it
+    finds is in the classifier's own scores (a calibration step reads them)."""
+    if "NaN" in str(exc) or "infinity" in str(exc):
+        return _not_numbers(config)
+    return CorpusError(f"{data.path}: cannot train: {exc}".splitlines()[0])
+
+
 def fit(config: ModelConfig, data: Dataset, jobs: int = 1, on_fold: Callable[[], None] | None = None) -> TrainResult:
     """Grouped CV of `config` on `data`, then the pipeline fitted on all of it; nothing saved."""
+    cv = cross_validated(config, data, jobs, on_fold)
     pipeline = build_pipeline(config)
+    start = time.perf_counter()
     try:
-        cv = cross_validate(pipeline, data, n_jobs=jobs, on_fold=on_fold)
-        start = time.perf_counter()
-        fit_model(pipeline, data.X, data.y, data.groups)
-    except ValueError as exc:  # e.g. a single label in the data
-        raise CorpusError(f"{data.path}: cannot train: {exc}".splitlines()[0]) from None
+        with np.errstate(all="ignore"):  # as in cross-validation, which checked the figures
+            fit_model(pipeline, data.X, data.y, data.groups)
+    except ValueError as exc:
+        raise _refusal(config, data, exc) from None
     return TrainResult(config, data, cv, pipeline, time.perf_counter() - start)
 
 
@@ -66,6 +135,7 @@ def train(
         from fazhi.dataset import read_labeled
 
         data = read_labeled(CORPUS_FILE, require_groups=True, strict=True)
+    check_data(config, data)
     if run_name and (Path(output_dir) / safe_name(run_name)).exists():
         raise OutputError(f"{Path(output_dir) / safe_name(run_name)}: exists; choose another --run-name")
     if track:

@@ -73,19 +73,23 @@ def docx(path: Path) -> Path:
     return path
 
 
-def _canvas(path: Path):
+def _canvas(path: Path, owner_password: str | None = None):
+    from reportlab.lib.pdfencrypt import StandardEncryption
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.pdfgen import canvas
 
     # A CID font built into PDF readers: Chinese text without embedding a font file.
     pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    return canvas.Canvas(str(path))
+    # An owner password (no user password): anyone may open and read it, but copying
+    # is "restricted", as many government PDFs are.
+    encrypt = StandardEncryption("", ownerPassword=owner_password, canCopy=0, canModify=0) if owner_password else None
+    return canvas.Canvas(str(path), encrypt=encrypt)
 
 
-def pdf(path: Path) -> Path:
+def pdf(path: Path, owner_password: str | None = None) -> Path:
     """A text-layer PDF: a long paragraph wrapped over two lines, and a page number."""
-    c = _canvas(path)
+    c = _canvas(path, owner_password)
     c.setFont("STSong-Light", 12)
     y = 760
     for line in (REPORT_LINES[0], HEADING_1):

@@ -251,6 +251,97 @@ def test_a_broken_or_missing_model_is_a_one_line_error(tmp_path, model_dir):
     assert result.exit_code == 1 and "does not match model.json" in result.stderr
 
 
+def test_a_model_file_that_would_run_a_command_is_refused_and_never_run(tmp_path):
+    import hostile_files as hostile
+
+    marker = tmp_path / "ran"
+    model = hostile.evil_pickle(tmp_path / "x.joblib", marker)
+    result = predict(model, "--text", "甲。")
+    assert result.exit_code == 1 and len(result.stderr.splitlines()) == 1
+    assert "refusing to load: it needs posix.system" in result.stderr
+    assert not marker.exists()
+
+
+def test_formulas_and_control_characters_in_reports_are_written_safely(model_dir, tmp_path):
+    d = tmp_path / "in"
+    d.mkdir()
+    mk.txt(d / "a.txt", text='=HYPERLINK("http://example.com","点我")\n基层执法\x0b能力\x00不足。\n')
+    mk.txt(d / "b.txt")
+    out = tmp_path / "out.xlsx"
+    result = predict(model_dir, d, "-o", out)
+    assert result.exit_code == 0, result.output
+    from openpyxl import load_workbook
+
+    rows = list(load_workbook(out).active.iter_rows(min_row=2))
+    texts = {r[3].value: r[3].data_type for r in rows}
+    assert texts['=HYPERLINK("http://example.com","点我")'] == "s" and "基层执法能力不足。" in texts
+    assert {r[0].value for r in rows} == {str(d / "a.txt"), str(d / "b.txt")}
+    csv_out = tmp_path / "out.csv"
+    assert predict(model_dir, d, "-o", csv_out).exit_code == 0
+    assert "'=HYPERLINK(" in csv_out.read_text("utf-8-sig")
+
+
+@pytest.mark.parametrize("hostile_table", ["long row", "short row", "nested json"])
+def test_a_ragged_or_hostile_table_fails_alone_and_the_batch_lands(model_dir, tmp_path, hostile_table):
+    import hostile_files as hostile
+
+    d = tmp_path / "in"
+    d.mkdir()
+    if hostile_table == "nested json":
+        bad, why = hostile.nested_json_line(d / "bad.jsonl"), "line 2: not JSON"
+    else:
+        extra = "r2,多出来的字段。,x" if hostile_table == "long row" else "短行。"
+        bad = d / "bad.csv"
+        bad.write_text(f"report_id,text\nr1,甲。\n{extra}\nr1,乙。\n", encoding="utf-8")
+        why = f"line 3: {3 if hostile_table == 'long row' else 1} fields, the header has 2"
+    mk.txt(d / "good.txt")
+    out = tmp_path / "out.jsonl"
+    result = predict(model_dir, d, "-o", out)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == f"error: {bad}: {why}"
+    assert {r["source"] for r in read_back(out)} == {str(d / "good.txt")}
+
+
+def test_hostile_documents_fail_alone_and_the_rest_of_the_batch_lands(model_dir, tmp_path):
+    import hostile_files as hostile
+
+    d = tmp_path / "in"
+    d.mkdir()
+    good = mk.docx(d / "good.docx")
+    hostile.docx_bomb(d / "bomb.docx", good, unpacked_mib=8)
+    hostile.docx_bomb(d / "zip.docx", good, unpacked_mib=260, member="word/media/image1.png")
+    hostile.nested_json_line(d / "deep.jsonl")
+    out = tmp_path / "out.jsonl"
+    result = predict(model_dir, d, "-o", out)
+    assert result.exit_code == 1
+    errors = result.stderr.splitlines()
+    assert [e.split(": ")[1] for e in errors[:3]] == [str(d / n) for n in ("bomb.docx", "deep.jsonl", "zip.docx")]
+    assert "Traceback" not in result.output + result.stderr
+    assert {r["source"] for r in read_back(out)} == {str(good)}
+
+
+def _peak_rss_mb(args):
+    """Peak memory of `fazhi ARGS` in a fresh process (measured by a parent of its own)."""
+    code = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], capture_output=True); "
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)")
+    fazhi = Path(sys.executable).with_name("fazhi")
+    done = subprocess.run([sys.executable, "-c", code, str(fazhi), *map(str, args)], capture_output=True, text=True)
+    return int(done.stdout)
+
+
+def test_a_one_line_text_of_megabytes_costs_no_more_memory_than_one_sentence(model_dir, tmp_path):
+    # 3 MB of text without a sentence end: once one 1-million-character "sentence"
+    # (char n-grams of it took ~270 MB more; 2 GB for 20 MB); now pieces of at most
+    # MAX_SENTENCE_CHARS, tagged a bounded number of characters at a time.
+    import hostile_files as hostile
+
+    line = hostile.one_line_text(tmp_path / "line.txt", megabytes=3)
+    baseline = _peak_rss_mb(["predict", "--model", model_dir, "--text", "甲。"])
+    peak = _peak_rss_mb(["predict", "--model", model_dir, line, "-o", tmp_path / "out.jsonl"])
+    assert len(read_back(tmp_path / "out.jsonl")) > 2000
+    assert peak < baseline + 60, (peak, baseline)
+
+
 def _fazhi(args, env_extra=None, cwd=None):
     """Run the installed command in a fresh process (imports, exit codes, no traceback)."""
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent), **(env_extra or {})}

@@ -139,6 +139,16 @@ def test_evaluate_rejects_unreadable_models_in_one_line(tmp_path, corpus_rows):
     assert_one_line_error(run("evaluate", "--data", str(tmp_path / "absent.csv"), "--no-track"), "absent.csv", "no such file")
 
 
+def test_evaluate_never_runs_a_hostile_model(tmp_path, corpus_rows):
+    import hostile_files as hostile
+
+    marker = tmp_path / "ran"
+    model = hostile.evil_pickle(tmp_path / "x.joblib", marker)
+    data = write_rows(tmp_path / "d.csv", corpus_rows[:5])
+    assert_one_line_error(run("evaluate", "--model", str(model), "--data", str(data), "--no-track"), "refusing to load")
+    assert not marker.exists()
+
+
 @pytest.mark.parametrize(
     ("content", "args", "fragments"),
     [
@@ -155,6 +165,70 @@ def test_train_rejects_bad_input_in_one_line(tmp_path, content, args, fragments)
     result = run("train", "--data", str(data), "--no-track", "--output-dir", str(tmp_path / "m"), *args)
     assert_one_line_error(result, *fragments)
     assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # numpy's overflow warnings would add lines
+@pytest.mark.parametrize("c", ["inf", "nan", "-1", "1e300"])
+def test_train_and_sweep_refuse_a_C_that_gives_no_honest_model(tmp_path, small_corpus, c):
+    # inf and nan are refused at once; 1e300 is finite, but complement NB's
+    # probabilities become NaN: refused after cross-validation, nothing saved.
+    fragment = "not numbers" if c == "1e300" else "C"
+    trained = run("train", "--data", str(small_corpus), "--no-track", "--output-dir", str(tmp_path / "m"), "--C", c)
+    assert_one_line_error(trained, fragment)
+    assert not (tmp_path / "m").exists() or not any((tmp_path / "m").iterdir())
+    swept = run("sweep", "--data", str(small_corpus), "--no-track", "--features", "chars",
+                "--classifiers", "complementnb", "--C", c, "--jobs", "1")
+    assert_one_line_error(swept, fragment)
+
+
+def _labeled(path, rows):
+    path.write_text("report_id,position,heading,text,label\n"
+                    + "".join(f"{r},{i},,{t},{lab}\n" for i, (r, t, lab) in enumerate(rows)), encoding="utf-8")
+    return path
+
+
+def test_data_that_cannot_train_an_honest_model_is_refused_by_check_train_and_sweep(tmp_path):
+    one_label = _labeled(tmp_path / "one_label.csv", [(f"r{i % 3}", f"句子{i}。", "其他") for i in range(12)])
+    one_report = _labeled(tmp_path / "one_report.csv", [(f"r{i % 3}", f"句子{i}。", "其他") for i in range(12)]
+                          + [("r0", "存在不足。", "不足")])
+    for data, fragments in ((one_label, ["every sentence is labeled '其他'", "at least two labels"]),
+                            (one_report, ["label '不足' occurs in one report only (r0, 1 sentence(s))"])):
+        assert_one_line_error(run("data", "check", str(data)), str(data), *fragments)
+        assert_one_line_error(run("train", "--data", str(data), "--no-track", "--output-dir", str(tmp_path / "m")),
+                              *fragments)
+        assert_one_line_error(run("sweep", "--data", str(data), "--no-track", "--jobs", "1"), *fragments)
+    assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.parametrize("hostile_table", ["long row", "short row", "nested json"])
+def test_data_check_and_train_refuse_ragged_or_hostile_tables(tmp_path, corpus_rows, hostile_table):
+    import hostile_files as hostile
+
+    if hostile_table == "nested json":
+        data, why = hostile.nested_json_line(tmp_path / "bad.jsonl"), "line 2: not JSON"
+    else:
+        good = write_rows(tmp_path / "good.csv", corpus_rows).read_text("utf-8-sig").splitlines()
+        fields = good[5].split(",")
+        good[5] = ",".join(fields + ["extra"] if hostile_table == "long row" else fields[3:])
+        data = tmp_path / "bad.csv"
+        data.write_text("\n".join(good) + "\n", encoding="utf-8")
+        why = f"line 6: {len(fields) + 1 if hostile_table == 'long row' else len(fields) - 3} fields, the header has 6"
+    assert_one_line_error(run("data", "check", str(data)), f"{data}: {why}")
+    assert_one_line_error(run("train", "--data", str(data), "--no-track", "--output-dir", str(tmp_path / "m")), f"{data}: {why}")
+    assert not (tmp_path / "m").exists()
+
+
+def test_calibration_names_the_label_it_has_too_little_of(tmp_path):
+    rows = [(f"r{i % 3}", f"句子{i}。", "其他") for i in range(12)] + [("r0", "存在不足一。", "不足"), ("r1", "存在不足二。", "不足")]
+    data = _labeled(tmp_path / "few.csv", rows)
+    train = ("train", "--data", str(data), "--no-track", "--output-dir", str(tmp_path / "m"))
+    # Calibrated by report (the default): a label in two reports is in one when either is held out.
+    assert_one_line_error(run(*train, "--classifier", "ridge"),
+                          "label '不足' is in 1 report(s) when r", "ridge calibrated by report (--calibration isotonic) needs it in 2")
+    # ridge's own sigmoid calibration: three sentences of each label in every training part.
+    assert_one_line_error(run(*train, "--classifier", "ridge", "--calibration", "none"),
+                          "label '不足' has 1 sentence(s) left when r", "ridge needs 3")
+    assert run(*train, "--classifier", "complementnb").exit_code == 0  # its probabilities need neither
 
 
 def test_train_rejects_an_unknown_choice_with_a_usage_error(small_corpus, tmp_path):

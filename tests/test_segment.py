@@ -128,3 +128,16 @@ def test_the_section_joins_every_enclosing_heading_outermost_first():
         "",  # a new top-level heading closes the old section
         "二、不足",
     ]
+
+
+def test_a_span_longer_than_any_sentence_is_cut_into_bounded_pieces():
+    from fazhi.config import MAX_SENTENCE_CHARS
+    from fazhi.segment import cut_long
+
+    flat = "甲" * (2 * MAX_SENTENCE_CHARS + 34)  # no mark at all: hard cuts
+    assert [len(p) for p in split_line(flat)] == [MAX_SENTENCE_CHARS, MAX_SENTENCE_CHARS, 34]
+    commas = "加强普法宣传，" * 100 + "。"  # cut after the last comma of each window
+    pieces = split_line(commas)
+    assert "".join(pieces) == commas and all(p.endswith(("，", "。")) for p in pieces)
+    assert all(len(p) <= MAX_SENTENCE_CHARS for p in pieces)
+    assert cut_long("短句。") == ["短句。"]

@@ -148,3 +148,19 @@ def test_unknown_only_label_and_a_model_without_probabilities_are_model_errors(m
 
     with pytest.raises(ModelError, match="gives no probabilities"):
         Tagger(LoadedModel(NoProba(), list(LABELS), {}, "m.joblib"))
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_a_model_whose_probabilities_are_not_numbers_is_refused_not_written(corpus_file):
+    # Complement NB with C = 1e300 (alpha 1e-300) gives NaN probabilities: no row may
+    # carry "confidence": NaN (invalid JSON) or a label picked from NaNs.
+    from fazhi.dataset import read_labeled
+    from fazhi.model import build_pipeline
+
+    data = read_labeled(corpus_file)
+    with np.errstate(all="ignore"):
+        pipeline = build_pipeline(classifier="complementnb", C=1e300, calibration="none").fit(data.X, data.y)
+        assert np.isnan(pipeline.predict_proba(data.X[:5])).any()
+    tagger = Tagger(LoadedModel(pipeline, [str(c) for c in pipeline.classes_], source="nan.joblib"))
+    with pytest.raises(ModelError, match="nan.joblib: the model gives probabilities that are not numbers"):
+        tagger.tag("r", segment(mk.REPORT_TEXT))

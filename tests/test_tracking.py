@@ -179,3 +179,29 @@ def test_sweep_logs_a_parent_run_with_one_nested_run_per_configuration(tracked, 
     assert parent.data.metrics["best_cv_macro_f1"] == pytest.approx(best)
     table = Path(mlflow.artifacts.download_artifacts(run_id=parent.info.run_id, artifact_path="sweep_results.md")).read_text("utf-8")
     assert table in result.output and "majority class" in table
+
+
+def _easy_rows(reports=3):
+    """Two labels a child could tell apart, in every report: CV macro-F1 1.0."""
+    return [
+        {"report_id": f"r{r}", "position": str(i), "heading": "", "section": "",
+         "text": f"存在不足问题{r}{i}。" if i % 2 else f"召开会议研究{r}{i}。", "label": "不足" if i % 2 else "其他"}
+        for r in range(reports) for i in range(8)
+    ]
+
+
+def test_the_champion_never_moves_to_a_score_on_other_data(tmp_path, small_corpus):
+    from make_files import write_rows
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    common = ("train", "--tracking-uri", uri, "--output-dir", str(tmp_path / "models"), "--classifier", "complementnb")
+    cli(*common, "--data", str(small_corpus), "--run-name", "real")
+    easy = write_rows(tmp_path / "easy.csv", _easy_rows())
+    out = cli(*common, "--data", str(easy), "--run-name", "easy").output
+    client = MlflowClient(uri)
+    easy_run = client.search_runs([client.get_experiment_by_name("fazhi").experiment_id], "attributes.run_name = 'easy'")[0]
+    assert easy_run.data.metrics["cv_macro_f1"] == 1.0  # a "better" score, on other data
+    assert "@champion stays version 1 (scored on other data" in out and "use --promote" in out
+    assert str(client.get_model_version_by_alias(REGISTERED_MODEL, CHAMPION_ALIAS).version) == "1"
+    again = cli(*common, "--data", str(easy), "--run-name", "easy-promoted", "--promote").output
+    assert "forced by --promote" in again

@@ -1,6 +1,7 @@
 """Writers: every format reads back the same rows; writes are atomic and never clobber."""
 
 import csv
+import io
 import json
 
 import pytest
@@ -134,3 +135,54 @@ def test_terminal_table_shows_text_literally_not_as_markup():
     shown = console.export_text()
     assert "[bold]〔2023〕19号[/bold]" in shown
     assert "0.42" in shown and "⚠" in shown and "甲.docx" in shown
+
+
+FORMULAS = ['=HYPERLINK("http://example.com","点我")', "=cmd|' /C calc'!A0", "+SUM(1,2)", "-2+3", "@SUM(1)",
+            "\t=1+1", "\r=1+1"]
+
+
+def _texts(path):
+    if path.suffix == ".csv":  # read as Excel does: a line break inside quotes stays in the cell
+        return [r["text"] for r in csv.DictReader(io.StringIO(path.read_bytes().decode("utf-8-sig"), newline=""))]
+    return [r["text"] for r in read_back(path)]
+
+
+def _text_rows(texts):
+    return [{"source": "甲.docx", "sentence": i, "text": t, "confidence": 0.5, "uncertain": False}
+            for i, t in enumerate(texts)]
+
+
+def test_csv_neutralises_formula_cells_with_a_leading_quote(tmp_path):
+    path = tmp_path / "out.csv"
+    with open_writer(path, COLUMNS) as writer:
+        writer.write(_text_rows(FORMULAS + ["依法行政=法治政府。"]))
+    assert _texts(path) == ["'" + f for f in FORMULAS] + ["依法行政=法治政府。"]
+
+
+def test_xlsx_stores_formula_like_text_as_text_cells(tmp_path):
+    from openpyxl import load_workbook
+
+    path = tmp_path / "out.xlsx"
+    with open_writer(path, COLUMNS) as writer:
+        writer.write(_text_rows(FORMULAS))
+    cells = [row[2] for row in load_workbook(path).active.iter_rows(min_row=2)]
+    assert [c.value for c in cells] == FORMULAS
+    assert {c.data_type for c in cells} == {"s"}  # "f" would be a live formula
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".parquet"])
+def test_jsonl_and_parquet_keep_formula_like_text_raw(tmp_path, suffix):
+    path = tmp_path / f"out{suffix}"
+    with open_writer(path, COLUMNS) as writer:
+        writer.write(_text_rows(FORMULAS))
+    assert _texts(path) == FORMULAS
+
+
+@pytest.mark.parametrize("suffix", OUTPUT_FORMATS)
+def test_control_characters_never_end_a_write(tmp_path, suffix):
+    path = tmp_path / f"out{suffix}"
+    with open_writer(path, COLUMNS) as writer:
+        writer.write(_text_rows(["甲\x0b乙\x00丙\x1f。", "好的句子。"]))
+    texts = _texts(path)
+    assert texts[1] == "好的句子。"
+    assert texts[0] == ("甲乙丙。" if suffix == ".xlsx" else "甲\x0b乙\x00丙\x1f。")

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from fazhi.cli.common import ModelOpt, app, fail, progress, user_errors
-from fazhi.config import LABELS, SENTENCES_COL, SOURCE_COL, TEXT_COL, UNCERTAIN_COL
+from fazhi.config import LABELS, MAX_INPUT_BYTES, SENTENCES_COL, SOURCE_COL, TEXT_COL, UNCERTAIN_COL
 from fazhi.errors import FazhiError
 from fazhi.formats import INPUT_FORMATS, OUTPUT_FORMATS, suffix_list
 
@@ -58,7 +58,7 @@ def predict(
 
     if not inputs and not text:
         raise fail("nothing to tag: give report files, directories, globs, - for standard input, or --text")
-    reports = expand_inputs(inputs or [], text or [], text_column, lambda: sys.stdin.buffer.read())
+    reports = expand_inputs(inputs or [], text or [], text_column, lambda: sys.stdin.buffer.read(MAX_INPUT_BYTES + 1))
     input_paths = {r.path.resolve() for r in reports if r.path is not None}
     with user_errors():
         for target in (output, summary):

@@ -16,6 +16,7 @@ _BOMS = (
 # Government sites often declare GB2312 or GBK yet use characters only GB18030 has;
 # GB18030 decodes every text the smaller ones do, identically.
 _GB_FAMILY = {"gb2312", "gbk", "gb18030", "cp936", "euc_cn"}
+_SAMPLE = 1 << 16  # bytes whose readings are compared when a declaration is in doubt
 
 
 def _codec(name: str) -> str:
@@ -33,9 +34,11 @@ def decode(raw: bytes, where: str, declared: str | None = None) -> str:
             return _decode_as(raw, encoding, where)
     if declared:
         try:
-            return raw.decode(_codec(declared))
+            text = raw.decode(_codec(declared))
         except (LookupError, UnicodeDecodeError):
-            pass  # a wrong declaration is common; fall back to detection
+            text = None  # a wrong declaration is common; fall back to detection
+        if text is not None and _plausible(raw, _codec(declared), where):
+            return text
     try:
         # Valid UTF-8 is nearly never an accident for Chinese text, and the detector
         # can misjudge short texts: take the strict decoding when it works.
@@ -43,6 +46,30 @@ def decode(raw: bytes, where: str, declared: str | None = None) -> str:
     except UnicodeDecodeError:
         pass
     return _decode_as(raw, _detect(raw, where), where)
+
+
+def _plausible(raw: bytes, declared: str, where: str) -> bool:
+    """Whether a declared encoding that decodes `raw` reads no worse than what the bytes
+    themselves say (valid UTF-8, else detection). A page may declare iso-8859-1 or Big5
+    over UTF-8 or GBK bytes: they decode, as nonsense, which charset-normalizer's mess
+    ratio measures (on a sample, so a big page costs no more)."""
+    if raw.isascii() or declared == "utf-8":
+        return True
+    try:
+        raw.decode("utf-8")
+        found = "utf-8"
+    except UnicodeDecodeError:
+        try:
+            found = _detect(raw, where)
+        except ReadError:
+            return True
+    if found == declared:
+        return True
+    from charset_normalizer.md import mess_ratio
+
+    sample = raw[:_SAMPLE]
+    mess = [mess_ratio(sample.decode(enc, errors="ignore"), maximum_threshold=1.0) for enc in (declared, found)]
+    return mess[0] <= mess[1]
 
 
 def _detect(raw: bytes, where: str) -> str:

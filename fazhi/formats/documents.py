@@ -1,11 +1,13 @@
-"""Documents → lines (paragraphs): plain text, HTML and .docx; each imports its library itself."""
+"""Documents → lines (paragraphs): plain text and .docx (HTML: fazhi.formats.webpage); each imports its library itself."""
 
 from __future__ import annotations
 
 import io
 import re
+import zipfile
 from pathlib import Path
 
+from fazhi.config import MAX_DOCX_PARAGRAPHS, MAX_UNPACKED_BYTES
 from fazhi.errors import ReadError
 from fazhi.formats.decode import decode
 from fazhi.segment import text_lines
@@ -15,55 +17,12 @@ def read_text(path: Path, raw: bytes) -> list[str]:
     return text_lines(decode(raw, str(path)))
 
 
-# Elements that hold site chrome or code, never report text.
-_HTML_DROP = ("script", "style", "noscript", "template", "nav", "iframe", "svg", "canvas",
-              "form", "button", "select", "head")
-# Page-level header/footer/aside are navigation and copyright lines; inside an
-# <article> or <main> they belong to the text.
-_HTML_CHROME = ("header", "footer", "aside")
-_HTML_BLOCKS = ("p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6",
-                "li", "ul", "ol", "dl", "dt", "dd", "table", "tr", "td", "th", "caption",
-                "blockquote", "pre", "address", "figure", "figcaption", "center", "title",
-                "body", "header", "footer", "aside", "hr")
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.I)
-_CJK = "\u2e80-\u9fff\u3000-\u303f\uff00-\uffef"
-_SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
-
-
-def read_html(path: Path, raw: bytes) -> list[str]:
-    from bs4 import BeautifulSoup, NavigableString
-
-    match = _META_CHARSET.search(raw[:4096])
-    text = decode(raw, str(path), match.group(1).decode("ascii") if match else None)
-    soup = BeautifulSoup(text, "html.parser")
-    for tag in soup.find_all(_HTML_DROP):
-        tag.decompose()
-    for tag in soup.find_all(attrs={"role": "navigation"}):
-        tag.decompose()
-    for tag in soup.find_all(_HTML_CHROME):
-        if not tag.decomposed and tag.find_parent(("article", "main")) is None:
-            tag.decompose()
-    for node in soup.find_all(string=lambda s: type(s) is not NavigableString):
-        node.extract()  # comments, doctype, CDATA, processing instructions
-    for br in soup.find_all("br"):
-        br.replace_with("\n")
-    # Source line breaks inside a paragraph are layout, not text: collapse them, then
-    # mark block boundaries as the only line breaks.
-    for node in soup.find_all(string=True):
-        if node.parent is not None and node != "\n":
-            node.replace_with(re.sub(r"\s+", " ", str(node)))
-    for tag in soup.find_all(_HTML_BLOCKS):
-        tag.insert_before("\n")
-        tag.append("\n")
-    lines = [_SPACE_BETWEEN_CJK.sub("", line).strip() for line in soup.get_text().split("\n")]
-    return [line for line in lines if line]
-
-
 def read_docx(path: Path, raw: bytes) -> list[str]:
     import docx
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
+    check_docx_size(path, raw)
     try:
         document = docx.Document(io.BytesIO(raw))
     except Exception as exc:  # zipfile, XML and package errors: all mean "not a docx"
@@ -84,5 +43,53 @@ def read_docx(path: Path, raw: bytes) -> list[str]:
                             seen.add(id(cell._tc))
                             walk(cell)
 
-    walk(document)
+    try:
+        walk(document)
+    except Exception as exc:  # lxml's XPath and recursion limits on a hostile document
+        raise ReadError(f"{path}: unreadable .docx ({type(exc).__name__})") from None
     return lines
+
+
+# The start of a paragraph element, whatever its namespace prefix.
+_PARAGRAPH = re.compile(rb"<(?:[\w.-]+:)?p[\s/>]")
+
+
+def check_docx_size(path: Path, raw: bytes) -> None:
+    """ReadError for a .docx that would cost unbounded memory or time: more than
+    MAX_UNPACKED_BYTES inside (python-docx reads every part; zipfile enforces the sizes
+    the archive declares) or more than MAX_DOCX_PARAGRAPHS paragraphs. Anything else is
+    left to python-docx to judge."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            parts = archive.infolist()
+            unpacked = sum(p.file_size for p in parts)
+            if unpacked > MAX_UNPACKED_BYTES:
+                raise ReadError(f"{path}: unpacks to {unpacked >> 20} MiB, more than fazhi reads "
+                                f"({MAX_UNPACKED_BYTES >> 20} MiB; a zip bomb?)")
+            paragraphs = 0
+            for part in parts:
+                if part.filename.startswith("word/") and part.filename.endswith(".xml"):
+                    with archive.open(part) as fh:
+                        paragraphs += _count_paragraphs(fh, MAX_DOCX_PARAGRAPHS + 1 - paragraphs)
+                if paragraphs > MAX_DOCX_PARAGRAPHS:
+                    break
+    except (zipfile.BadZipFile, OSError, ValueError, RuntimeError):
+        return  # not a readable zip: python-docx says so in its own words
+    if paragraphs > MAX_DOCX_PARAGRAPHS:
+        raise ReadError(f"{path}: more than {MAX_DOCX_PARAGRAPHS:,} paragraphs, the most fazhi reads of one document")
+
+
+
+def _count_paragraphs(fh, stop: int) -> int:
+    """Paragraph elements in an XML stream, read 1 MiB at a time; counting stops at `stop`."""
+    count, carry = 0, b""
+    while count < stop:
+        block = fh.read(1 << 20)
+        if not block:
+            break
+        data = carry + block
+        cut = data.rfind(b"<")  # a tag may continue in the next block: count it there
+        cut = len(data) if cut < 0 else cut
+        count += sum(1 for _ in _PARAGRAPH.finditer(data, 0, cut))
+        carry = data[cut:]
+    return count + len(_PARAGRAPH.findall(carry))

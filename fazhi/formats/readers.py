@@ -9,9 +9,10 @@ from fazhi.config import REPORT_COL, TEXT_COL
 from fazhi.errors import ReadError
 from fazhi.formats import INPUT_FORMATS, TABLE_FORMATS, suffix_list
 from fazhi.formats.decode import decode
-from fazhi.formats.documents import read_docx, read_html, read_text
+from fazhi.formats.documents import read_docx, read_text
 from fazhi.formats.pdf import read_pdf
-from fazhi.formats.tables import columns, read_raw, read_table
+from fazhi.formats.tables import columns, read_raw, read_table, too_big
+from fazhi.formats.webpage import read_html
 from fazhi.segment import text_lines
 
 # Documents: (path, bytes) → lines. Keys with TABLE_FORMATS = INPUT_FORMATS.
@@ -62,6 +63,7 @@ def read_report(path: Path, text_column: str = TEXT_COL) -> list[str]:
 
 def read_text_bytes(raw: bytes, where: str) -> list[str]:
     """Lines of text that arrives as bytes without a file name (standard input)."""
+    too_big(where, raw)
     if not raw.strip():
         raise ReadError(f"{where}: empty input")
     return text_lines(decode(raw, where))

@@ -11,6 +11,7 @@ import io
 import json
 from pathlib import Path
 
+from fazhi.config import MAX_INPUT_BYTES
 from fazhi.errors import ReadError
 from fazhi.formats.decode import decode
 from fazhi.segment import normalize
@@ -21,16 +22,24 @@ JSONL_SUFFIXES = (".jsonl", ".ndjson")
 def read_raw(path: Path) -> bytes:
     """The bytes of a non-empty file, or a one-line ReadError."""
     try:
-        raw = Path(path).read_bytes()
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_INPUT_BYTES + 1)
     except FileNotFoundError:
         raise ReadError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise ReadError(f"{path}: is a directory") from None
     except OSError as exc:
         raise ReadError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    too_big(path, raw)
     if not raw.strip():
         raise ReadError(f"{path}: empty file")
     return raw
+
+
+def too_big(where: Path | str, raw: bytes) -> None:
+    """ReadError if `raw` is more than fazhi reads of one input (MAX_INPUT_BYTES)."""
+    if len(raw) > MAX_INPUT_BYTES:
+        raise ReadError(f"{where}: more than {MAX_INPUT_BYTES >> 20} MiB, the most fazhi reads of one input")
 
 
 def read_table(path: Path, raw: bytes | None = None, utf8_only: bool = False) -> list[dict[str, str]]:

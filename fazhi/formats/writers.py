@@ -3,6 +3,11 @@
 File writers stream rows into a temporary file beside the target and rename it into
 place only when the run completes, so an existing output is never left half-written.
 openpyxl and pyarrow are imported by the writer that needs them, not here.
+
+Spreadsheets run a cell that starts with = + - @ (or a tab or carriage return) as a
+formula: in .csv such a text cell gets a leading ' (OWASP's advice against formula
+injection), in .xlsx it is stored as text, never as a formula. .jsonl and .parquet
+keep the text as it is.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from fazhi.formats import OUTPUT_FORMATS
 from fazhi.formats.files import publish, temp_beside
 
 XLSX_MAX_ROWS = 1_048_576  # Excel's limit per sheet, header included
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -116,6 +122,8 @@ class CsvWriter(FileWriter):
 def _cell(value: Any) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value  # shown as text by Excel and LibreOffice, the ' hidden or plain
     return "" if value is None else value
 
 
@@ -131,11 +139,18 @@ class JsonlWriter(FileWriter):
 
 
 class XlsxWriter(FileWriter):
-    """openpyxl's write-only mode streams rows to disk instead of building cells in memory."""
+    """openpyxl's write-only mode streams rows to disk instead of building cells in memory.
+
+    Every string is a text cell (never a formula), without the control characters the
+    format cannot hold (openpyxl refuses them, and one would end the whole batch).
+    """
 
     def _open(self) -> None:
         from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+        self.text_cell, self.illegal = WriteOnlyCell, ILLEGAL_CHARACTERS_RE
         self.book = Workbook(write_only=True)
         self.sheets = 0
         self._new_sheet()
@@ -151,8 +166,15 @@ class XlsxWriter(FileWriter):
         for row in rows:
             if self.in_sheet == XLSX_MAX_ROWS:  # continue on a new sheet, rows not lost
                 self._new_sheet()
-            self.sheet.append([row.get(n) for n in self.names])
+            self.sheet.append([self._value(row.get(n)) for n in self.names])
             self.in_sheet += 1
+
+    def _value(self, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        cell = self.text_cell(self.sheet, self.illegal.sub("", value))
+        cell.data_type = "s"  # openpyxl would make "=…" a formula
+        return cell
 
     def _close(self) -> None:
         if self.book is not None:

@@ -1,0 +1,144 @@
+"""Loading model files without letting them run code: only the types a fazhi pipeline holds.
+
+A pickle (joblib) names any function to call while it loads, so `joblib.load` of a
+hostile file runs whatever it says. fazhi reads its model.joblib files with a
+restricted unpickler that resolves only the classes fazhi pipelines are built from
+(TRUSTED_CLASSES) and refuses anything else before calling it. MLflow models are read
+only in skops format, with fazhi's own list of trusted types, never the list the
+model's MLmodel file carries (a hostile model would simply list what it needs).
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+from fazhi.errors import ModelError
+
+# Public module → the names a fitted fazhi pipeline pickles from it (every classifier of
+# fazhi.classifiers, every calibration of fazhi.model, every class of features/, and
+# what numpy and joblib need to rebuild arrays). A pickle may name a private submodule (sklearn.svm._classes); the
+# object it resolves to must be the very object the public module exports.
+TRUSTED_CLASSES: dict[str, tuple[str, ...]] = {
+    "sklearn.pipeline": ("Pipeline",),
+    "sklearn.compose": ("ColumnTransformer",),
+    "sklearn.feature_extraction.text": ("TfidfVectorizer", "TfidfTransformer"),
+    "sklearn.naive_bayes": ("ComplementNB",),
+    "sklearn.linear_model": ("LogisticRegression", "RidgeClassifier", "SGDClassifier"),
+    "sklearn.linear_model._sgd_fast": ("ModifiedHuber",),  # SGDClassifier's loss object
+    "sklearn.svm": ("LinearSVC",),
+    "sklearn.calibration": ("CalibratedClassifierCV", "_CalibratedClassifier", "_SigmoidCalibration"),
+    "sklearn.isotonic": ("IsotonicRegression",),
+    "sklearn.model_selection": ("StratifiedKFold",),  # ReportCalibrated's folds without report ids
+    "sklearn.preprocessing": ("LabelBinarizer",),
+    "features.text": ("SentenceInput", "SectionVectorizer", "HeadingVectorizer"),
+    "features.tokenize": ("JiebaTokenizer",),
+    "features.cues": ("CueFeatures",),
+    "features.dropout": ("SectionDropout",),
+    "features.calibration": ("ReportCalibrated",),
+    "joblib.numpy_pickle": ("NumpyArrayWrapper",),
+    "numpy": ("ndarray", "dtype"),
+    "numpy._core.multiarray": ("_reconstruct", "scalar"),
+    "numpy.core.multiarray": ("_reconstruct", "scalar"),  # pickles made with numpy 1.x
+    "builtins": ("slice",),
+}
+# Classes of ours inside a fitted pipeline, for skops (MLflow's serialiser): skops
+# trusts scikit-learn's public estimators and numpy by itself.
+TRUSTED_TYPES: list[str] = [
+    "features.tokenize.JiebaTokenizer",
+    "features.text.SentenceInput",
+    "features.text.SectionVectorizer",
+    "features.cues.CueFeatures",
+    "features.dropout.SectionDropout",
+    "features.calibration.ReportCalibrated",
+    # scikit-learn's private helpers inside CalibratedClassifierCV (linearsvc, ridge).
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
+]
+_RISK = "a model file can run code when loaded; fazhi loads only the types its own models hold"
+
+
+class Refused(Exception):
+    """A pickle names something outside TRUSTED_CLASSES."""
+
+
+def trusted_object(module: str, name: str) -> Any:
+    """The object `module.name` if a fazhi model may hold it; Refused otherwise (nothing called)."""
+    for public, names in TRUSTED_CLASSES.items():
+        if name in names and (module == public or module.startswith(public + ".")):
+            obj = getattr(importlib.import_module(module), name, None)
+            if obj is not None and obj is getattr(importlib.import_module(public), name, None):
+                return obj
+    if module == "numpy" and name.isidentifier():  # numpy scalar types: np.float64, np.int64 …
+        import numpy
+
+        obj = getattr(numpy, name, None)
+        if isinstance(obj, type) and issubclass(obj, numpy.generic):
+            return obj
+    raise Refused(f"{module}.{name}")
+
+
+def load_joblib(path: Path) -> Any:
+    """The object in a joblib file, unpickled with only trusted classes; ModelError otherwise."""
+    from joblib.numpy_pickle import NumpyUnpickler
+    from joblib.numpy_pickle_utils import _validate_fileobject_and_memmap
+
+    class TrustedUnpickler(NumpyUnpickler):
+        # joblib (≥ 1.6) reads arrays of Python objects with a nested unpickler that
+        # routes find_class through this one, so they are restricted too.
+        def find_class(self, module: str, name: str) -> Any:
+            return trusted_object(module, name)
+
+    try:
+        with open(path, "rb") as fh, _validate_fileobject_and_memmap(fh, str(path)) as (stream, _):
+            if isinstance(stream, str):  # joblib < 0.10's format: companion files, plain pickle
+                raise ModelError(f"{path}: a joblib file of a format fazhi never wrote; retrain with `fazhi train`")
+            return TrustedUnpickler(str(path), stream, True).load()
+    except Refused as exc:
+        raise ModelError(f"{path}: refusing to load: it needs {exc}, which no fazhi model holds ({_RISK})") from None
+    except ModelError:
+        raise
+    except Exception as exc:  # a corrupt or foreign file: any unpickling error
+        raise ModelError(f"{path}: cannot load model ({type(exc).__name__}: {exc})".splitlines()[0]) from None
+
+
+def load_mlflow(uri: str, store: str | None) -> Any:
+    """The scikit-learn model at an MLflow URI, if it is in skops format; read with fazhi's
+    trusted types (the MLmodel file's own list and code paths are ignored)."""
+    import tempfile
+
+    try:
+        import fazhi.tracking  # noqa: F401  (first: MLflow's quiet settings, read when it is imported)
+        import mlflow
+        from mlflow.models import Model
+
+        from fazhi.config import tracking_uri
+
+        mlflow.set_tracking_uri(tracking_uri(store))
+        with tempfile.TemporaryDirectory(prefix="fazhi-model-") as tmp:
+            local = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=tmp))
+            flavor = Model.load(str(local)).flavors.get("sklearn")
+            if not flavor:
+                raise ModelError(f"{uri}: not a scikit-learn model (no sklearn flavor in its MLmodel)")
+            fmt = flavor.get("serialization_format", "pickle")
+            if fmt != "skops":
+                raise ModelError(f"{uri}: saved in {fmt} format, which runs code when loaded; "
+                                 "fazhi loads MLflow models in skops format only (as `fazhi train` logs them)")
+            file = (local / flavor["pickled_model"]).resolve()
+            if not file.is_relative_to(local.resolve()):
+                raise ModelError(f"{uri}: its MLmodel points outside the model directory")
+            return _load_skops(uri, file)
+    except ModelError:
+        raise
+    except Exception as exc:  # MLflow raises many types for a bad URI or store
+        raise ModelError(f"{uri}: cannot load model ({type(exc).__name__}: {exc})".splitlines()[0]) from None
+
+
+def _load_skops(uri: str, file: Path) -> Any:
+    import skops.io
+
+    untrusted = [t for t in skops.io.get_untrusted_types(file=file) if t not in TRUSTED_TYPES]
+    if untrusted:
+        raise ModelError(f"{uri}: refusing to load: it needs {', '.join(untrusted)}, which no fazhi model holds ({_RISK})")
+    return skops.io.load(file, trusted=TRUSTED_TYPES)

@@ -1,0 +1,111 @@
+"""fazhi.inputs on hostile trees: symlink loops under a recursive glob, a directory nobody may list."""
+
+import glob
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+import hostile_files as hostile
+import make_files as mk
+from fazhi.errors import ReadError
+from fazhi.inputs import expand_inputs
+
+
+def _names(reports):
+    return [r.name for r in reports]
+
+
+@pytest.fixture()
+def tree(tmp_path, monkeypatch):
+    """d/a.txt, d/sub/b.txt, d/sub/deeper/c.html, d/x.md; no symlinks."""
+    d = tmp_path / "d"
+    (d / "sub" / "deeper").mkdir(parents=True)
+    mk.txt(d / "a.txt")
+    mk.txt(d / "sub" / "b.txt")
+    mk.html(d / "sub" / "deeper" / "c.html")
+    mk.txt(d / "x.md")
+    monkeypatch.chdir(tmp_path)
+    return d
+
+
+@pytest.mark.parametrize("pattern", ["d/**/*.txt", "d/**", "**/*.txt", "d/**/deeper", "d/s*/**/*.html", "d/**/sub/*"])
+def test_recursive_globs_find_what_python_glob_finds_in_a_tree_without_links(tree, pattern):
+    expected = []
+    for m in sorted(glob.glob(pattern, recursive=True)):
+        path = Path(m)
+        found = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        expected += [str(p) for p in found if p.suffix in (".txt", ".md", ".html") and str(p) not in expected]
+    assert sorted(_names(expand_inputs([pattern]))) == sorted(expected)
+
+
+def test_a_recursive_glob_never_follows_symlink_loops(tmp_path):
+    # Python's glob follows a link to a parent: with two such loops it runs for
+    # minutes; fazhi walks without following symlinked directories.
+    (tmp_path / "d").mkdir()
+    hostile.symlink_loops(tmp_path / "d", loops=2)
+    code = ("import sys, json; from fazhi.inputs import expand_inputs; "
+            "print(json.dumps([r.name for r in expand_inputs([sys.argv[1]])]))")
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "d" / "**" / "*.txt")],
+                          capture_output=True, text=True, timeout=60)
+    assert json.loads(done.stdout) == [str(tmp_path / "d" / "a.txt")]
+    assert time.perf_counter() - start < 20
+
+
+def _as_nobody(work):
+    """work() in a forked child that runs as the unprivileged user nobody when we are root
+    (root may list any directory, whatever its mode); its JSON result."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        try:
+            os.close(read)
+            if os.geteuid() == 0:
+                os.setgroups([])
+                os.setgid(65534)
+                os.setuid(65534)
+            with os.fdopen(write, "w") as out:
+                out.write(json.dumps(work()))
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as inp:
+        result = inp.read()
+    os.waitpid(pid, 0)
+    return json.loads(result)
+
+
+def test_a_subdirectory_that_cannot_be_listed_is_a_failing_report_not_silence():
+    root = Path(tempfile.mkdtemp(prefix="fazhi-unlistable-"))  # not under pytest's owner-only tmp
+    try:
+        root.chmod(0o755)
+        mk.txt(root / "a.txt")
+        (root / "locked").mkdir()
+        mk.txt(root / "locked" / "b.txt")
+        (root / "locked").chmod(0)
+
+        def expand():
+            out = []
+            for report in expand_inputs([str(root)]):
+                try:
+                    report.parts()
+                    out.append([report.name, None])
+                except ReadError as exc:
+                    out.append([report.name, str(exc)])
+            return out
+
+        assert _as_nobody(expand) == [
+            [str(root / "a.txt"), None],
+            [str(root / "locked"), f"{root / 'locked'}: cannot list directory (Permission denied)"],
+        ]
+    finally:
+        (root / "locked").chmod(stat.S_IRWXU)
+        shutil.rmtree(root)
