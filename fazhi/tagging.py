@@ -82,7 +82,7 @@ class Tagger:
         uncertain = 0
         for start in range(0, len(sentences), CHUNK):
             chunk = sentences[start : start + CHUNK]
-            proba = self._predict_proba(chunk)
+            proba = self.predict_proba(chunk)
             best = proba.argmax(axis=1)
             why = self._explain(chunk, [self.labels[k] for k in best]) if self._explainer else None
             for i, (s, k, p) in enumerate(zip(chunk, best.tolist(), proba.tolist())):
@@ -108,7 +108,8 @@ class Tagger:
     def _explain(self, chunk: Sequence[Sentence], labels: list[str]) -> list[str]:
         return self._explainer.explain([(s.text, s.section) for s in chunk], labels)
 
-    def _predict_proba(self, chunk: Sequence[Sentence]):
+    def predict_proba(self, chunk: Sequence[Sentence]):
+        """(len(chunk), len(self.labels)) probabilities, columns in self.labels' order."""
         # The model contract: (text, section) pairs.
         try:
             proba = self.model.pipeline.predict_proba([(s.text, s.section) for s in chunk])
