@@ -26,16 +26,16 @@ def _section(section: bool, heading: bool | None) -> bool:
     return section
 
 
-def _load(data: Path):
-    from fazhi.dataset import read_labeled
+def _load(data: list[Path]):
+    from fazhi.dataset import read_labeled_files
 
     with user_errors():
-        return read_labeled(data, require_groups=True, strict=True)
+        return read_labeled_files(data, require_groups=True, strict=True)
 
 
 @app.command()
 def train(
-    data: DataOpt = CORPUS_FILE,
+    data: DataOpt = [CORPUS_FILE],
     features: Annotated[FeatureSet, typer.Option("--features", help="TF-IDF feature set: jieba words (1–2 grams), chars (1–3 grams) or both.")] = FeatureSet(DEFAULTS.feature_set),
     classifier: Annotated[Classifier, typer.Option("--classifier", help="Linear classifier (all give probabilities).")] = Classifier(DEFAULTS.classifier),
     C: Annotated[float, typer.Option("--C", help=C_HELP)] = DEFAULTS.C,
@@ -80,7 +80,7 @@ def train(
     with user_errors(), progress("cross-validating", total=n_folds(dataset)) as advance:
         result = run_training(config, dataset, output_dir=output_dir, run_name=run_name, track=track,
                               tracking_uri=tracking_uri, experiment=experiment, promote=promote, jobs=jobs, on_fold=advance)
-    typer.echo(f"{data}: {len(dataset)} sentences, {result.cv.n_folds}-fold CV grouped by report ({result.cv.seconds:.1f} s)")
+    typer.echo(f"{dataset.path}: {len(dataset)} sentences, {result.cv.n_folds}-fold CV grouped by report ({result.cv.seconds:.1f} s)")
     typer.echo(format_report(result.cv.metrics, result.cv.baseline))
     typer.echo("\nthe same folds, each test report shown as other reports would show it (docs/results.md):")
     typer.echo(format_variants(result.cv.variants))
@@ -97,7 +97,7 @@ def _split(value: str, cast=str) -> list:
 
 @app.command()
 def sweep(
-    data: DataOpt = CORPUS_FILE,
+    data: DataOpt = [CORPUS_FILE],
     features: Annotated[str, typer.Option("--features", help=f"Comma-separated feature sets ({', '.join(FEATURE_SETS)}).")] = ",".join(FEATURE_SETS),
     classifiers: Annotated[str, typer.Option("--classifiers", help=f"Comma-separated classifiers ({', '.join(CLASSIFIERS)}).")] = ",".join(CLASSIFIERS),
     Cs: Annotated[str, typer.Option("--C", help="Comma-separated C values. " + C_HELP)] = ",".join(f"{c:g}" for c in DEFAULT_CS),
