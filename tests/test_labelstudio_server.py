@@ -42,6 +42,10 @@ READ_LABELS = {
     mk.SENTENCE_2: "普法宣传",
     mk.HEADING_2: "不足",
     mk.SENTENCE_3: "不足",
+    "指标": "其他",  # the .docx's table: a header row, then administrative review cases
+    "完成情况": "其他",
+    "行政复议案件": "矛盾化解",
+    "依法办结率100%。": "矛盾化解",
     "一、优化法治化营商环境": "营商环境",
     "全面推行证明事项告知承诺制。": "营商环境",
     "开展涉企法律服务进万企活动。": "营商环境",
