@@ -59,6 +59,18 @@ def near_key(text: str) -> str:
     return "".join(ch for ch in text if not (ch.isnumeric() or ch.isspace() or unicodedata.category(ch)[0] in "PS"))
 
 
+def margins(proba) -> tuple[list[int], list[float], list[float]]:
+    """Per row of probabilities: the most probable column, its probability, and the
+    margin to the second most probable (1.0 with a single column)."""
+    best, confidence, margin = [], [], []
+    for p in proba.tolist():
+        top = sorted(range(len(p)), key=p.__getitem__, reverse=True)[:2]
+        best.append(top[0])
+        confidence.append(p[top[0]])
+        margin.append(p[top[0]] - (p[top[1]] if len(top) > 1 else 0.0))
+    return best, confidence, margin
+
+
 def candidates(reports: Iterable[Report], tagger: Tagger) -> tuple[list[Candidate], list[str]]:
     """Every sentence of the reports with the model's label, confidence and margin, and
     one error line per report that could not be read (the others go on)."""
@@ -76,11 +88,8 @@ def candidates(reports: Iterable[Report], tagger: Tagger) -> tuple[list[Candidat
                 errors.append(f"{name}: no sentences")
             for start in range(0, len(sentences), CHUNK):
                 chunk = sentences[start : start + CHUNK]
-                for s, p in zip(chunk, tagger.predict_proba(chunk).tolist()):
-                    top = sorted(range(len(p)), key=p.__getitem__, reverse=True)[:2]
-                    margin = p[top[0]] - (p[top[1]] if len(top) > 1 else 0.0)
-                    found.append(Candidate(name, s.position, s.heading, s.section, s.text,
-                                           tagger.labels[top[0]], p[top[0]], margin))
+                for s, k, p, m in zip(chunk, *margins(tagger.predict_proba(chunk))):
+                    found.append(Candidate(name, s.position, s.heading, s.section, s.text, tagger.labels[k], p, m))
     return found, errors
 
 
