@@ -149,10 +149,10 @@ def plot(results, png: str, batch: int) -> None:
 
     top = max(c[-1][0] for c in results.values())
     ks = list(range(0, top + batch, batch))
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.8))
     # Gains over each run's start: the test reports differ in level far more than the
     # strategies differ, so absolute scores would hide the comparison in the spread.
-    for ax, idx, title in ((axes[0], 0, "macro-F1"), (axes[1], 1, "F1 of the shortcoming label (buzu)")):
+    for ax, idx, title in ((axes[0], 0, "macro-F1"), (axes[1], 1, "shortcoming F1")):
         for strategy, color in (("suggest", "tab:blue"), ("random", "tab:orange")):
             curves = [c for (t, p, s, seed), c in results.items() if s == strategy]
             values = np.array([[_at(c, k)[idx] - c[0][1 + idx] for k in ks] for c in curves])
@@ -160,12 +160,13 @@ def plot(results, png: str, batch: int) -> None:
             ax.plot(ks, values.mean(axis=0), color=color, marker=".", label=f"{strategy}: mean")
             ax.fill_between(ks, q25, q75, color=color, alpha=0.15, label=f"{strategy}: 25th–75th percentile")
         ax.axhline(0, color="grey", lw=0.8)
-        ax.set_xlabel("labels added from the user's pool report (a used-up pool keeps its last score)")
-        ax.set_ylabel(f"gain in {title} over no labels")
+        ax.set_xlabel("labels added from the pool report")
+        ax.set_ylabel(f"gain in {title}")
         ax.grid(alpha=0.3)
     axes[0].legend(loc="upper left", fontsize=8)
-    fig.suptitle("Labels chosen by `fazhi data suggest` vs at random (bundled corpus, all report pairs)", fontsize=10)
-    fig.tight_layout()
+    fig.suptitle("Gain on a held-out report from labels chosen by `fazhi data suggest` or at random\n"
+                 "(bundled corpus, 20 report pairs × seeds; a used-up pool keeps its last score)", fontsize=10)
+    fig.tight_layout(rect=(0, 0, 1, 0.93))
     Path(png).parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(png, dpi=110)
 
