@@ -89,7 +89,8 @@ def main() -> None:
     results = dict(zip(runs, curves))
     pool_size = {r: int((data.groups == r).sum()) for r in reports}
     print(f"{args.data}: {len(reports)} reports, {len(reports) * (len(reports) - 1)} (test, pool) pairs × {args.seeds} seeds; "
-          f"batches of {args.batch}; default model ({DEFAULTS.feature_set} + {DEFAULTS.classifier})")
+          f"batches of {args.batch}; the default model ({DEFAULTS.feature_set} 1–{DEFAULTS.char_ngrams} + "
+          f"{DEFAULTS.classifier} C={DEFAULTS.C:g}, calibration {DEFAULTS.calibration})")
     curve_table(results, args.batch)
     report_table(results, reports, pool_size, args.seeds)
     plot(results, args.png, args.batch)
