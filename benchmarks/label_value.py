@@ -11,7 +11,7 @@ excluded as --exclude would) or at random; after each batch the model is retrain
 scored on the test report (macro-F1 and 不足 F1). Repeated with --seeds seeds (they
 break suggest's ties and draw the random batches). Prints the table of means and
 writes a PNG of both curves (gain over no labels: mean and interquartile range over pairs and seeds). Not a test; about
-a quarter of an hour on two cores with the calibrated default model.
+about 20 minutes on two busy cores.
 """
 
 from __future__ import annotations
