@@ -94,11 +94,11 @@ def suggest(
     text_column: Annotated[str, typer.Option(help="Column holding the sentences in sentence tables.")] = TEXT_COL,
     force: Annotated[bool, typer.Option("--force", help="Replace OUTPUT if it exists (an input is never replaced).")] = False,
 ) -> None:
-    """Pick the N sentences of your reports most worth labeling: those the model is least
-    sure of (smallest margin between its two most probable labels), spread over reports and
-    predicted labels, near-duplicates once, none already labeled.
+    """Pick the N sentences of your reports most worth labeling, as rows or Label Studio tasks.
 
-    Example: fazhi data suggest reports/ -n 200 -o tasks.json (then import tasks.json in Label Studio).
+    Those the model is least sure of (smallest margin between its two most probable
+    labels) first, spread over reports and predicted labels, near-duplicates once, none
+    already labeled (--exclude). Example: fazhi data suggest reports/ -n 200 -o tasks.json (then import tasks.json in Label Studio).
     """
     import sys
 
@@ -143,8 +143,10 @@ def suggest(
 
 @app.command("label-config")
 def label_config() -> None:
-    """Print the Label Studio labeling configuration (XML): the section above the sentence,
-    one choice per label with hotkeys 1–6. Paste it under Settings → Labeling Interface → Code."""
+    """Print the Label Studio labeling configuration (XML) for the six labels.
+
+    The section above the sentence, one choice per label with hotkeys 1–6. Paste it under
+    Settings → Labeling Interface → Code."""
     from fazhi.labelstudio import label_config as config_xml
 
     typer.echo(config_xml(), nl=False)
@@ -157,9 +159,9 @@ def import_(
     skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Warn about each unusable task and write the rest.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Replace OUTPUT if it exists (an input is never replaced).")] = False,
 ) -> None:
-    """Turn Label Studio exports into a labeled file for `fazhi train --data`: report_id
-    (from the task's source), position, heading, section, text, label.
+    """Turn Label Studio exports into a labeled file for `fazhi train --data`.
 
+    Columns: report_id (from the task's source), position, heading, section, text, label.
     A task without text, with no, an empty or a skipped annotation, an unknown label, or two
     different labels for one sentence stops the import (nothing is written); with
     --skip-bad it is a warning and the other tasks are written.
