@@ -35,6 +35,9 @@ CONFIDENCE_COL = "confidence"
 UNCERTAIN_COL = "uncertain"
 SENTENCES_COL = "sentences"  # summary: sentences in the report
 EXPLANATION_COL = "explanation"  # --explain: the features that pushed the sentence to its label
+# `fazhi data suggest` output (issue 9): the sentence's section, and the selection score:
+# the margin between the model's two most probable labels (smaller = picked first).
+SCORE_COL = "score"
 
 
 def proba_col(label: str) -> str:

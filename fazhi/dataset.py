@@ -7,6 +7,7 @@ Every problem is a CorpusError whose message is one line naming the file and row
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -31,8 +32,9 @@ class Dataset:
     groups: np.ndarray | None  # report ids, if the file has them
     positions: list[str]
     headings: list[str]  # the nearest heading of each sentence (X holds its section)
-    path: str = ""
-    sha256: str = ""
+    path: str = ""  # the file; several files: "a.csv + b.csv"
+    sha256: str = ""  # of the file; several files: of their sha256 in order (one hash covers every file)
+    files: tuple[tuple[str, str], ...] = ()  # (path, sha256) of each file read
 
     def __len__(self) -> int:
         return len(self.y)
@@ -45,7 +47,7 @@ class Dataset:
         """The rows `idx` (e.g. the training part of a fold)."""
         groups = None if self.groups is None else self.groups[idx]
         return Dataset(self.X[idx], self.y[idx], groups, [self.positions[i] for i in idx],
-                       [self.headings[i] for i in idx], self.path, self.sha256)
+                       [self.headings[i] for i in idx], self.path, self.sha256, self.files)
 
 
 def section_of(row: dict[str, str]) -> str:
@@ -73,7 +75,9 @@ def require_columns(path: Path, rows: list[dict[str, str]], columns: Sequence[st
 def validate(path: Path, rows: list[dict[str, str]]) -> None:
     """Raise CorpusError on the first problem, naming the file and the row (1 = header)."""
     require_columns(path, rows, (REPORT_COL, TEXT_COL, LABEL_COL, HEADING_COL))
-    first_label: dict[str, tuple[str, int]] = {}
+    # A sentence is a text of a report: the same text may take another label in another
+    # report (a generic heading takes its section's topic), not within one report.
+    first_label: dict[tuple[str, str], tuple[str, int]] = {}
     for i, row in enumerate(rows, start=2):
         text = (row.get(TEXT_COL) or "").strip()
         if not text:
@@ -82,9 +86,9 @@ def validate(path: Path, rows: list[dict[str, str]]) -> None:
         if label not in LABELS:
             shown = f"label {label!r}" if label else "empty label"
             raise CorpusError(f"{path}: row {i}: {shown} is not one of {' '.join(LABELS)}")
-        seen = first_label.setdefault(text, (label, i))
+        seen = first_label.setdefault((row[REPORT_COL], text), (label, i))
         if seen[0] != label:
-            raise CorpusError(f"{path}: row {i}: text labeled {label!r} here and {seen[0]!r} in row {seen[1]}")
+            raise CorpusError(f"{path}: row {i}: text labeled {label!r} here and {seen[0]!r} in row {seen[1]} (report {row[REPORT_COL]})")
 
 
 def check_labels(path: Path | str, labels: Sequence[str], groups: Sequence[str] | None) -> None:
@@ -130,7 +134,52 @@ def read_labeled(path: Path, require_groups: bool = False, strict: bool = False)
     groups = np.array([r[REPORT_COL] for r in rows], dtype=object) if REPORT_COL in rows[0] else None
     positions = [r.get(POSITION_COL, str(i)) for i, r in enumerate(rows)]
     headings = [r.get(HEADING_COL, "").strip() for r in rows]
-    return Dataset(X, y, groups, positions, headings, str(path), sha256_file(path))
+    sha = sha256_file(path)
+    return Dataset(X, y, groups, positions, headings, str(path), sha, ((str(path), sha),))
+
+
+def read_labeled_files(paths: Sequence[Path], require_groups: bool = False, strict: bool = False) -> Dataset:
+    """Several labeled files as one Dataset, rows in order (read_labeled each).
+
+    One report_id in two files is one report (cross-validation keeps it in one fold).
+    With `strict`, a sentence (a text of one report) labeled differently in two files is
+    a CorpusError naming both.
+    """
+    paths = [Path(p) for p in paths]
+    if not paths:
+        raise CorpusError("no labeled file given")
+    twice = [p for i, p in enumerate(paths) if p.resolve() in {q.resolve() for q in paths[:i]}]
+    if twice:
+        raise CorpusError(f"{twice[0]}: given twice")
+    parts = [read_labeled(p, require_groups, strict) for p in paths]
+    if len(parts) == 1:
+        return parts[0]
+    if strict:
+        _check_across(parts)
+    with_groups = all(d.groups is not None for d in parts)
+    files = tuple(f for d in parts for f in d.files)
+    combined = hashlib.sha256("\n".join(sha for _, sha in files).encode()).hexdigest()
+    return Dataset(
+        np.concatenate([d.X for d in parts]), np.concatenate([d.y for d in parts]),
+        np.concatenate([d.groups for d in parts]) if with_groups else None,
+        [p for d in parts for p in d.positions], [h for d in parts for h in d.headings],
+        " + ".join(d.path for d in parts), combined, files,
+    )
+
+
+def _check_across(parts: Sequence[Dataset]) -> None:
+    """CorpusError if one sentence of one report has two labels in two files."""
+    seen: dict[tuple[str, str], tuple[str, str, int]] = {}
+    for d in parts:
+        first_here: dict[tuple[str, str], tuple[str, str, int]] = {}
+        for i, (report, text, label) in enumerate(zip(d.groups, d.X[:, 0], d.y), start=2):
+            first_here.setdefault((report, text), (label, d.path, i))
+            other = seen.get((report, text))
+            if other is not None and other[0] != label:
+                raise CorpusError(f"{d.path}: row {i}: text labeled {label!r} here and {other[0]!r} in {other[1]} "
+                                  f"row {other[2]} (report {report})")
+        for key, value in first_here.items():
+            seen.setdefault(key, value)
 
 
 def read_reading(path: Path) -> dict[tuple[str, str], str]:

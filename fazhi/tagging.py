@@ -84,7 +84,7 @@ class Tagger:
         counts: Counter[str] = Counter()
         uncertain = 0
         for chunk in _chunks(sentences):
-            proba = self._predict_proba(chunk)
+            proba = self.predict_proba(chunk)
             best = proba.argmax(axis=1)
             why = self._explain(chunk, [self.labels[k] for k in best]) if self._explainer else None
             for i, (s, k, p) in enumerate(zip(chunk, best.tolist(), proba.tolist())):
@@ -110,7 +110,8 @@ class Tagger:
     def _explain(self, chunk: Sequence[Sentence], labels: list[str]) -> list[str]:
         return self._explainer.explain([(s.text, s.section) for s in chunk], labels)
 
-    def _predict_proba(self, chunk: Sequence[Sentence]):
+    def predict_proba(self, chunk: Sequence[Sentence]):
+        """(len(chunk), len(self.labels)) probabilities, columns in self.labels' order."""
         # The model contract: (text, section) pairs.
         try:
             with np.errstate(all="ignore"):  # non-finite results are refused below, in one line

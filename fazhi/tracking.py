@@ -244,3 +244,13 @@ def ui_command(uri: str | None, host: str, port: int) -> tuple[list[str], dict[s
         cmd += ["--default-artifact-root", loc]
     env = dict(os.environ, MLFLOW_SERVER_ENABLE_JOB_EXECUTION="false")
     return cmd, env
+
+
+def log_tuning(run_id: str, nested: dict[str, Any], picks: list[str], n_configs: int) -> None:
+    """Add `fazhi train --tune`'s honest figure to its training run: nested_macro_f1 …,
+    and the configuration each outer fold picked."""
+    client = MlflowClient()
+    for key, value in metric_dict("nested_", nested).items():
+        client.log_metric(run_id, key, value)
+    client.log_param(run_id, "tuned", f"best of {n_configs} configurations by grouped CV on this data")
+    client.log_param(run_id, "tune_picks", "; ".join(picks)[:6000])

@@ -166,7 +166,8 @@ def save(result: TrainResult, output_dir: Path, name: str) -> Path:
         "config": result.config.as_params(),
         "metrics": {"cv": result.cv.metrics, **result.cv.variants, "baseline": result.cv.baseline},
         "data": {"file": result.data.path, "sha256": result.data.sha256, "rows": len(result.data),
-                 "labels": result.data.label_counts()},
+                 "labels": result.data.label_counts(),
+                 "files": [{"file": f, "sha256": h} for f, h in result.data.files]},
         "fit_seconds": round(result.fit_seconds, 3),
     }
     try:

@@ -1,7 +1,11 @@
 """`fazhi data check | segment | agreement` on the bundled corpus and on broken files."""
 
+import json
+
 import pytest
 from typer.testing import CliRunner
+
+import make_files as mk
 
 from fazhi.cli import app
 from fazhi.config import CORPUS_FILE, LABELS, READINGS, SEEDS_DIR
@@ -137,3 +141,117 @@ def test_agreement_rejects_a_bad_reading_in_one_line(tmp_path, content, message)
 def test_agreement_of_a_reading_with_itself_is_perfect():
     result = run("data", "agreement", str(READINGS[0]), str(READINGS[0]))
     assert "raw agreement 1.000; Cohen's kappa 1.000" in result.output
+
+
+# --- labels for a user's own reports: suggest → Label Studio → import (issue 9) ---
+
+def test_label_config_prints_the_labeling_xml():
+    result = run("data", "label-config")
+    assert result.exit_code == 0 and result.output.startswith("<View>")
+    assert all(f'<Choice value="{lab}"' in result.output for lab in LABELS)
+
+
+@pytest.fixture()
+def user_reports(tmp_path):
+    (tmp_path / "reports").mkdir()
+    mk.txt(tmp_path / "reports" / "甲区.txt")
+    mk.txt(tmp_path / "reports" / "乙区.txt", text="一、优化营商环境\n全面推行证明事项告知承诺制。\n二、存在的不足\n执法队伍力量薄弱。\n")
+    labeled = mk.write_rows(tmp_path / "labeled.csv", [{"report_id": "x", "text": mk.SENTENCE_1, "label": "普法宣传"}])
+    return tmp_path / "reports", labeled
+
+
+def test_suggest_writes_rows_with_score_and_never_a_labeled_sentence(tmp_path, trained_model_dir, user_reports):
+    reports, labeled = user_reports
+    out = tmp_path / "pick.csv"
+    result = run("data", "suggest", str(reports), "-n", "4", "-o", str(out), "--model", str(trained_model_dir),
+                 "--exclude", str(labeled))
+    assert result.exit_code == 0, result.output
+    assert "4 sentences from 2 report(s) (10 sentences read, 1 already labeled)" in result.output
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # BOM: opens in Excel
+    rows = read_rows(out)
+    assert list(rows[0]) == ["source", "sentence", "heading", "section", "text", "label", "confidence", "score"]
+    assert mk.SENTENCE_1 not in [r["text"] for r in rows]
+    scores = [float(r["score"]) for r in rows]
+    assert scores == sorted(scores) and all(0 <= s <= 1 for s in scores)
+    assert {r["source"] for r in rows} == {str(reports / "甲区.txt"), str(reports / "乙区.txt")}
+
+
+def test_suggest_writes_label_studio_tasks_with_predictions_only_on_request(tmp_path, trained_model_dir, user_reports):
+    reports, labeled = user_reports
+    common = [str(reports), "-n", "3", "--model", str(trained_model_dir), "--exclude", str(labeled), "--seed", "7"]
+    assert run("data", "suggest", *common, "-o", str(tmp_path / "plain.json")).exit_code == 0
+    assert run("data", "suggest", *common, "-o", str(tmp_path / "pred.json"), "--predictions").exit_code == 0
+    plain = json.loads((tmp_path / "plain.json").read_text(encoding="utf-8"))
+    pred = json.loads((tmp_path / "pred.json").read_text(encoding="utf-8"))
+    assert [t["data"] for t in plain] == [t["data"] for t in pred] and len(plain) == 3
+    assert set(plain[0]["data"]) == {"text", "section", "heading", "source", "sentence"}
+    assert all("predictions" not in t for t in plain)
+    assert all(t["predictions"][0]["model_version"] == trained_model_dir.name for t in pred)
+
+
+def test_suggest_excludes_the_bundled_corpus_by_default(tmp_path, trained_model_dir):
+    out = tmp_path / "pick.csv"
+    result = run("data", "suggest", str(SEEDS_DIR), "-o", str(out), "--model", str(trained_model_dir))
+    assert result.exit_code == 1 and "already labeled in" in result.output and not out.exists()
+
+
+@pytest.mark.parametrize(("target", "message"), [("pick.xlsx", "use .csv, .jsonl, .json"), ("labeled.csv", "is also an input")])
+def test_suggest_checks_its_output_first(tmp_path, trained_model_dir, user_reports, target, message):
+    reports, labeled = user_reports
+    before = labeled.read_bytes()
+    result = run("data", "suggest", str(reports), "-o", str(tmp_path / target), "--exclude", str(labeled), "--force",
+                 "--model", str(trained_model_dir))
+    assert result.exit_code == 1 and message in result.output and labeled.read_bytes() == before
+
+
+def ls_task(task_id: int, text: str, *labels: str, cancelled: bool = False) -> dict:
+    result = [{"from_name": "label", "to_name": "text", "type": "choices", "value": {"choices": [lab]}} for lab in labels]
+    return {"id": task_id, "data": {"text": text, "section": "", "heading": "", "source": "r/甲区.txt", "sentence": task_id},
+            "annotations": [{"id": task_id, "result": result, "was_cancelled": cancelled}]}
+
+
+@pytest.fixture()
+def export(tmp_path):
+    tasks = [ls_task(1, "开展宪法宣传周活动。", "普法宣传"), ls_task(2, "执法队伍力量薄弱。", "不足"),
+             ls_task(3, "全年办理行政复议案件12件。", cancelled=True), ls_task(4, "组织学法活动。", "学法")]
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_import_stops_at_an_unusable_task_with_one_line_and_writes_nothing(tmp_path, export):
+    out = tmp_path / "mine.csv"
+    result = run("data", "import", str(export), "-o", str(out))
+    assert result.exit_code == 1 and not out.exists()
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {export}: task 3 (")
+    assert "skipped (cancelled) annotation (and 1 more; --skip-bad skips them)" in lines[0]
+
+
+def test_import_skip_bad_warns_per_task_and_writes_the_rest(tmp_path, export):
+    out = tmp_path / "mine.jsonl"
+    result = run("data", "import", str(export), "-o", str(out), "--skip-bad")
+    assert result.exit_code == 0, result.output
+    assert "warning: skipped" in result.output and "task 4 (组织学法活动。): unknown label '学法'" in result.output
+    assert f"{out}: 2 labeled sentences, 2 skipped" in result.output
+    rows = mk.read_back(out)
+    assert [(r["report_id"], r["position"], r["text"], r["label"]) for r in rows] == [
+        ("甲区", "1", "开展宪法宣传周活动。", "普法宣传"), ("甲区", "2", "执法队伍力量薄弱。", "不足")]
+
+
+def test_import_never_overwrites_an_input_or_an_output_without_force(tmp_path, export):
+    before = export.read_bytes()
+    result = run("data", "import", str(export), "-o", str(export.with_suffix(".csv")), "--skip-bad")
+    assert result.exit_code == 0
+    again = run("data", "import", str(export), "-o", str(export.with_suffix(".csv")), "--skip-bad")
+    assert again.exit_code == 1 and "use --force" in again.output
+    plain = export.with_suffix(".csv")
+    clobber = run("data", "import", str(plain), "-o", str(plain), "--force")
+    assert clobber.exit_code == 1 and "is also an input" in clobber.output
+    assert export.read_bytes() == before
+
+
+def test_import_output_is_accepted_by_data_check(tmp_path, export):
+    out = tmp_path / "mine.csv"
+    assert run("data", "import", str(export), "-o", str(out), "--skip-bad").exit_code == 0
+    assert run("data", "check", str(out)).exit_code == 0

@@ -18,7 +18,7 @@ from make_files import write_rows
 from fazhi import persist
 from fazhi.cli import app
 from fazhi.config import LABELS, PROJECT_ROOT
-from fazhi.dataset import read_labeled
+from fazhi.dataset import read_labeled, read_rows
 from fazhi.metrics import scores
 
 runner = CliRunner()
@@ -352,3 +352,52 @@ def test_evaluate_writes_its_errors_with_explanations_and_warns_on_training_data
     assert len(rows) == round(m["n"] * (1 - m["accuracy"]))
     assert all(r["true"] != r["predicted"] and r["explanation"] for r in rows)
     assert f"{errors}: {len(rows)} misclassified sentence(s)" in result.stderr
+
+
+def split_corpus(tmp_path, small_corpus):
+    """The small corpus as two files: its first report in one, the other two in the other."""
+    rows = read_rows(small_corpus)
+    first = rows[0]["report_id"]
+    a = write_rows(tmp_path / "a.csv", [r for r in rows if r["report_id"] == first])
+    b = write_rows(tmp_path / "b.csv", [r for r in rows if r["report_id"] != first])
+    return a, b, len(rows)
+
+
+def test_train_and_evaluate_take_several_data_files(tmp_path, small_corpus):
+    a, b, n = split_corpus(tmp_path, small_corpus)
+    out = tmp_path / "models"
+    result = run("train", "--data", str(a), "--data", str(b), "--no-track", "--output-dir", str(out), "--run-name", "two")
+    assert result.exit_code == 0, result.output + result.stderr
+    assert f"{a} + {b}: {n} sentences, 3-fold CV grouped by report" in result.output
+    card = persist.load(out / "two").card["data"]
+    assert card["files"] == [{"file": str(a), "sha256": persist.sha256_file(a)}, {"file": str(b), "sha256": persist.sha256_file(b)}]
+    assert card["sha256"] not in (persist.sha256_file(a), persist.sha256_file(b)) and card["rows"] == n
+    scored = run("evaluate", "--model", str(out / "two"), "--data", str(a), "--data", str(b), "--no-track",
+                 "--output", str(tmp_path / "m.json"))
+    assert scored.exit_code == 0, scored.output
+    assert json.loads((tmp_path / "m.json").read_text())["n"] == n
+
+
+def test_train_logs_every_data_file_and_one_hash_to_mlflow(tmp_path, small_corpus, store):
+    from mlflow.tracking import MlflowClient
+
+    a, b, _ = split_corpus(tmp_path, small_corpus)
+    result = run("train", "--data", str(a), "--data", str(b), "--output-dir", str(tmp_path / "models"), "--run-name", "two")
+    assert result.exit_code == 0, result.output + result.stderr
+    card = persist.load(tmp_path / "models" / "two").card
+    params = MlflowClient(store).get_run(card["mlflow"]["run_id"]).data.params
+    assert params["data_file"] == f"{a} + {b}" and params["data_sha256"] == card["data"]["sha256"]
+
+
+def test_train_tune_prints_the_nested_figure_and_keeps_it_in_the_card(tmp_path, small_corpus, monkeypatch):
+    import fazhi.tuning
+
+    monkeypatch.setattr(fazhi.tuning, "TUNE_GRID", {"feature_sets": ["chars"], "classifiers": ["complementnb"], "Cs": [0.3, 3.0, 30.0]})
+    out = tmp_path / "models"
+    result = run("train", "--data", str(small_corpus), "--tune", "--calibration", "none", "--no-track",
+                 "--output-dir", str(out), "--run-name", "t")
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "wins the sweep of 3 configurations" in result.output and "nested grouped CV of the choice: macro-F1" in result.output
+    card = persist.load(out / "t").card
+    assert len(card["tuning"]["picks"]) == 3 and 0 <= card["tuning"]["nested"]["macro_f1"] <= 1
+    assert f"{card['config']['feature_set']}+{card['config']['classifier']} C={card['config']['C']:g} wins" in result.output

@@ -68,3 +68,49 @@ def test_read_reading_rejects_empty_and_doubly_labeled_readings(tmp_path):
     twice.write_text("report_id,position,label\nr,0,其他\nr,0,不足\n", encoding="utf-8")
     with pytest.raises(CorpusError, match="row 3: sentence r 0 is labeled twice"):
         read_reading(twice)
+
+
+# --- several labeled files (issue 9) ---
+
+def labeled(path, *rows):
+    from make_files import write_rows
+
+    return write_rows(path, [dict(zip(("report_id", "heading", "text", "label"), r)) for r in rows])
+
+
+def test_several_files_are_concatenated_and_one_report_id_in_two_files_is_one_report(tmp_path):
+    from fazhi.dataset import read_labeled_files
+
+    a = labeled(tmp_path / "a.csv", ("r1", "", "开展普法。", "普法宣传"), ("r2", "", "力量薄弱。", "不足"))
+    b = labeled(tmp_path / "b.csv", ("r2", "", "调解纠纷。", "矛盾化解"), ("r3", "", "优化营商环境。", "营商环境"))
+    data = read_labeled_files([a, b], require_groups=True, strict=True)
+    assert list(data.X[:, 0]) == ["开展普法。", "力量薄弱。", "调解纠纷。", "优化营商环境。"]
+    assert list(data.groups) == ["r1", "r2", "r2", "r3"] and len(set(data.groups)) == 3
+    assert data.path == f"{a} + {b}" and [f for f, _ in data.files] == [str(a), str(b)]
+
+
+def test_the_data_hash_covers_every_file(tmp_path):
+    from fazhi.dataset import read_labeled, read_labeled_files
+
+    a = labeled(tmp_path / "a.csv", ("r1", "", "开展普法。", "普法宣传"))
+    b = labeled(tmp_path / "b.csv", ("r2", "", "力量薄弱。", "不足"))
+    before = read_labeled_files([a, b]).sha256
+    assert read_labeled_files([a]).sha256 == read_labeled(a).sha256  # one file: its own hash, as before
+    labeled(b, ("r2", "", "力量薄弱。", "其他"))
+    assert read_labeled_files([a, b]).sha256 != before
+    assert read_labeled_files([b, a]).sha256 != read_labeled_files([a, b]).sha256
+
+
+def test_a_text_may_take_other_labels_in_other_reports_but_not_twice_in_one(tmp_path):
+    from fazhi.dataset import read_labeled_files
+
+    heading = "1.完善体制机制建设"
+    a = labeled(tmp_path / "a.csv", ("r1", "", heading, "普法宣传"))
+    b = labeled(tmp_path / "b.csv", ("r2", "", heading, "行政执法"))
+    assert list(read_labeled_files([a, b], strict=True).y) == ["普法宣传", "行政执法"]
+    c = labeled(tmp_path / "c.csv", ("r1", "", heading, "其他"))
+    with pytest.raises(CorpusError) as err:
+        read_labeled_files([a, b, c], strict=True)
+    assert str(err.value) == f"{c}: row 2: text labeled '其他' here and '普法宣传' in {a} row 2 (report r1)"
+    with pytest.raises(CorpusError, match="given twice"):
+        read_labeled_files([a, tmp_path / "." / "a.csv"])

@@ -61,14 +61,14 @@ def progress(description: str, total: int, console=None) -> Iterator[Callable[[]
         yield lambda: bar.advance(task)
 
 
-def check_output(output: Path | None, data: Path) -> None:
-    """Before any work: --output must be writable and never the --data file it is computed
+def check_output(output: Path | None, data: Path | list[Path]) -> None:
+    """Before any work: --output must be writable and never a --data file it is computed
     from. An earlier report or metrics file is replaced, as a rerun expects."""
     from fazhi.formats.writers import check_target
 
     if output is not None:
         with user_errors():
-            check_target(output, {data.resolve()}, force=True, formats=())
+            check_target(output, {p.resolve() for p in (data if isinstance(data, list) else [data])}, force=True, formats=())
 
 
 def write_text_output(output: Path, text: str) -> None:
@@ -87,9 +87,9 @@ ClassWeight = Enum("ClassWeight", {n: n for n in CLASS_WEIGHTS}, type=str)
 Calibration = Enum("Calibration", {n: n for n in CALIBRATIONS}, type=str)
 
 C_HELP = "Inverse regularisation strength: " + c_help() + "."
-DataOpt = Annotated[
-    Path, typer.Option("--data", help="Labeled CSV/TSV/JSONL: text, label, report_id (for grouped CV); section or heading if known.")
-]
+DATA_HELP = ("Labeled CSV/TSV/JSONL: text, label, report_id (for grouped CV); section or heading if known. "
+             "Repeat to concatenate files (one report_id in two files is one report).")
+DataOpt = Annotated[list[Path], typer.Option("--data", metavar="FILE", help=DATA_HELP)]
 ModelOpt = Annotated[
     Optional[str],
     typer.Option("--model", help="A models/ directory, a .joblib file, or an MLflow URI (models:/fazhi-sentence@champion, runs:/…). Default: the model `fazhi train` saved last.", show_default=False),

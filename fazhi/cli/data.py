@@ -1,17 +1,17 @@
-"""`fazhi data check | segment | agreement`: the labeled corpus and new reports to label."""
+"""`fazhi data check | segment | agreement | suggest | label-config | import`: the labeled corpus, and labels for a user's own reports."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
-from fazhi.cli.common import fail, user_errors
-from fazhi.config import CORPUS_FILE, LABELS, READINGS
-from fazhi.formats import REPORT_FORMATS, TABLE_FORMATS, suffix_list
+from fazhi.cli.common import ModelOpt, fail, user_errors
+from fazhi.config import CORPUS_FILE, LABELS, READINGS, TEXT_COL
+from fazhi.formats import INPUT_FORMATS, REPORT_FORMATS, TABLE_FORMATS, suffix_list
 
-app = typer.Typer(help="Check the labeled corpus; segment new reports for labeling.", no_args_is_help=True)
+app = typer.Typer(help="Check the labeled corpus; segment new reports; pick, export and import labels of your own reports.", no_args_is_help=True)
 
 
 @app.command()
@@ -76,3 +76,115 @@ def agreement(
     with user_errors():
         result = compare_readings(reading_a, reading_b)
     typer.echo(to_markdown(result, "reading A", "reading B"), nl=False)
+
+
+SUGGEST_FORMATS = (".csv", ".jsonl", ".json")
+LABELED_FORMATS = (".csv", ".jsonl")
+
+
+@app.command()
+def suggest(
+    inputs: Annotated[list[str], typer.Argument(metavar="INPUT", help=f"Your reports, as for `fazhi predict`: files ({suffix_list(INPUT_FORMATS)}), directories, globs, or - for standard input.")],
+    n: Annotated[int, typer.Option("-n", min=1, help="How many sentences to suggest.")] = 200,
+    output: Annotated[Path, typer.Option("--output", "-o", help=".csv/.jsonl: rows (source, sentence, heading, section, text, label, confidence, score); .json: Label Studio tasks.")] = ...,
+    model: ModelOpt = None,
+    exclude: Annotated[Optional[list[Path]], typer.Option("--exclude", help="Labeled CSV/TSV/JSONL whose sentences are never suggested (repeatable). Default: the bundled corpus.", show_default=False)] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Breaks ties between equally uncertain sentences; the same seed gives the same pick.")] = 0,
+    predictions: Annotated[bool, typer.Option("--predictions", help="Label Studio tasks carry the model's label as a prediction (off: readers are not anchored on it).")] = False,
+    text_column: Annotated[str, typer.Option(help="Column holding the sentences in sentence tables.")] = TEXT_COL,
+    force: Annotated[bool, typer.Option("--force", help="Replace OUTPUT if it exists (an input is never replaced).")] = False,
+) -> None:
+    """Pick the N sentences of your reports most worth labeling, as rows or Label Studio tasks.
+
+    Those the model is least sure of (smallest margin between its two most probable
+    labels) first, spread over reports and predicted labels, near-duplicates once, none
+    already labeled (--exclude). Example: fazhi data suggest reports/ -n 200 -o tasks.json (then import tasks.json in Label Studio).
+    """
+    import sys
+
+    from fazhi.formats.files import write_atomic
+    from fazhi.formats.writers import check_target, open_writer
+    from fazhi.inputs import expand_inputs
+    from fazhi.labelstudio import tasks, tasks_json
+    from fazhi.persist import load
+    from fazhi.suggest import COLUMNS
+    from fazhi.suggest import suggest as pick
+    from fazhi.tagging import Tagger
+
+    reports = expand_inputs(inputs, (), text_column, lambda: sys.stdin.buffer.read())
+    exclude = [CORPUS_FILE] if exclude is None else exclude
+    with user_errors():
+        check_target(output, {r.path.resolve() for r in reports if r.path is not None} | {p.resolve() for p in exclude},
+                     force, formats=SUGGEST_FORMATS)
+        loaded = load(model)
+        result = pick(reports, Tagger(loaded), n, exclude, seed)
+    picked, errors = result.picked, result.errors
+    for error in errors:
+        typer.echo(f"error: {error}", err=True)
+    if not picked:
+        why = f"all {result.sentences} sentences are already labeled in {', '.join(map(str, exclude))}" if result.sentences else "no sentences read"
+        raise fail(f"{output}: not written: {why}")
+    try:
+        if output.suffix.lower() == ".json":
+            # The model's run name (models/<run>/model.joblib), or its MLflow URI.
+            version = loaded.source if ":/" in loaded.source else Path(loaded.source).parent.name
+            write_atomic(output, tasks_json(tasks(picked, predictions, version)))
+        else:
+            with open_writer(output, COLUMNS) as out:
+                out.write([c.row() for c in picked])
+    except OSError as exc:
+        raise fail(f"{output}: cannot write ({exc.strerror or exc})") from None
+    shown = "Label Studio tasks" if output.suffix.lower() == ".json" else "sentences"
+    typer.echo(f"{output}: {len(picked)} {shown} from {len({c.source for c in picked})} report(s) "
+               f"({result.sentences} sentences read, {result.excluded} already labeled)", err=True)
+    if errors:
+        raise typer.Exit(1)
+
+
+@app.command("label-config")
+def label_config() -> None:
+    """Print the Label Studio labeling configuration (XML) for the six labels.
+
+    The section above the sentence, one choice per label with hotkeys 1–6. Paste it under
+    Settings → Labeling Interface → Code."""
+    from fazhi.labelstudio import label_config as config_xml
+
+    typer.echo(config_xml(), nl=False)
+
+
+@app.command("import")
+def import_(
+    exports: Annotated[list[Path], typer.Argument(metavar="EXPORT", help="Label Studio exports (JSON, JSON-MIN as .json; CSV) or CSV/TSV/JSONL files with text and label.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Labeled file to write (.csv or .jsonl) in the corpus's columns.")] = ...,
+    skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Warn about each unusable task and write the rest.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace OUTPUT if it exists (an input is never replaced).")] = False,
+) -> None:
+    """Turn Label Studio exports into a labeled file for `fazhi train --data`.
+
+    Columns: report_id (from the task's source), position, heading, section, text, label.
+    A task without text, with no, an empty or a skipped annotation, an unknown label, or two
+    different labels for one sentence stops the import (nothing is written); with
+    --skip-bad it is a warning and the other tasks are written.
+    """
+    from fazhi.formats.writers import check_target, open_writer
+    from fazhi.labelstudio import COLUMNS, import_exports
+
+    with user_errors():
+        check_target(output, {p.resolve() for p in exports}, force, formats=LABELED_FORMATS)
+    result = import_exports(exports)
+    if result.problems and not skip_bad:
+        more = len(result.problems) - 1
+        hint = f" (and {more} more; --skip-bad skips them)" if more else " (--skip-bad skips it)"
+        raise fail(result.problems[0] + hint)
+    for problem in result.problems:
+        typer.echo(f"warning: skipped {problem}", err=True)
+    if not result.rows:
+        raise fail(f"{output}: not written: no labeled sentence")
+    try:
+        with open_writer(output, COLUMNS) as out:
+            out.write(result.rows)
+    except OSError as exc:
+        raise fail(f"{output}: cannot write ({exc.strerror or exc})") from None
+    extra = f", {len(result.problems)} skipped" if result.problems else ""
+    extra += f", {result.duplicates} duplicate(s) written once" if result.duplicates else ""
+    typer.echo(f"{output}: {len(result.rows)} labeled sentences{extra}", err=True)

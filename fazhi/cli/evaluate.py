@@ -16,7 +16,7 @@ from fazhi.formats import OUTPUT_FORMATS
 @app.command()
 def evaluate(
     model: ModelOpt = None,
-    data: Annotated[Path, typer.Option("--data", help="CSV, TSV or JSONL with columns text and label (report_id, section, heading optional).")] = ...,
+    data: Annotated[list[Path], typer.Option("--data", metavar="FILE", help="CSV, TSV or JSONL with columns text and label (report_id, section, heading optional); repeat to score on several files together.")] = ...,
     output: Annotated[Optional[Path], typer.Option("--output", help="Write the figures as JSON (macro_f1, accuracy, n, per_label).")] = None,
     errors: Annotated[Optional[Path], typer.Option("--errors", help=f"Write the misclassified sentences, each with the features that pushed it to the wrong label ({'/'.join(OUTPUT_FORMATS)}; replaced if it exists).", show_default=False)] = None,
     track: Annotated[bool, typer.Option("--track/--no-track", help="Log an evaluation run to MLflow.")] = True,
@@ -25,7 +25,7 @@ def evaluate(
     tracking_uri: UriOpt = None,
 ) -> None:
     """Score a trained model on a labeled file: per-label P/R/F1, macro-F1, accuracy, confusion."""
-    from fazhi.dataset import read_labeled
+    from fazhi.dataset import read_labeled_files
     from fazhi.evaluation import evaluate as run_evaluation
     from fazhi.formats.terminal import format_confusion, format_report
     from fazhi.persist import load
@@ -35,12 +35,14 @@ def evaluate(
         if errors is not None:
             from fazhi.formats.writers import check_target
 
-            check_target(errors, {data.resolve()}, force=True)
-        dataset = read_labeled(data)
+            check_target(errors, {p.resolve() for p in data}, force=True)
+        dataset = read_labeled_files(data)
         loaded = load(model, tracking_uri=tracking_uri)
         result = run_evaluation(loaded, dataset)
-    typer.echo(f"model {result.model} on {data}")
-    if loaded.card.get("data", {}).get("sha256") == dataset.sha256:
+    typer.echo(f"model {result.model} on {dataset.path}")
+    card_data = loaded.card.get("data", {})
+    trained_on = {card_data.get("sha256")} | {f.get("sha256") for f in card_data.get("files", [])}
+    if dataset.sha256 in trained_on or any(sha in trained_on for _, sha in dataset.files):
         typer.echo("warning: the model was trained on this very file: these figures say nothing about new reports "
                    "(see `fazhi train`'s grouped cross-validation)", err=True)
     typer.echo(format_report(result.metrics))

@@ -26,16 +26,16 @@ def _section(section: bool, heading: bool | None) -> bool:
     return section
 
 
-def _load(data: Path):
-    from fazhi.dataset import read_labeled
+def _load(data: list[Path]):
+    from fazhi.dataset import read_labeled_files
 
     with user_errors():
-        return read_labeled(data, require_groups=True, strict=True)
+        return read_labeled_files(data, require_groups=True, strict=True)
 
 
 @app.command()
 def train(
-    data: DataOpt = CORPUS_FILE,
+    data: DataOpt = [CORPUS_FILE],
     features: Annotated[FeatureSet, typer.Option("--features", help="TF-IDF feature set: jieba words (1–2 grams), chars (1–3 grams) or both.")] = FeatureSet(DEFAULTS.feature_set),
     classifier: Annotated[Classifier, typer.Option("--classifier", help="Linear classifier (all give probabilities).")] = Classifier(DEFAULTS.classifier),
     C: Annotated[float, typer.Option("--C", help=C_HELP)] = DEFAULTS.C,
@@ -57,6 +57,7 @@ def train(
     track: Annotated[bool, typer.Option("--track/--no-track", help="Log the run to MLflow and register the model.")] = True,
     promote: Annotated[bool, typer.Option("--promote", help="Make this version @champion even if its CV macro-F1 is not better.")] = False,
     jobs: JobsOpt = 1,
+    tune: Annotated[bool, typer.Option("--tune", help="Choose features, classifier and C by grouped CV on this data (the sweep grid), nested so that the figure printed for the choice is honest; then train the winner. Costs about (folds + 1) sweeps.")] = False,
 ) -> None:
     """Cross-validate by report, fit on all data, save under models/, log to MLflow.
 
@@ -77,18 +78,47 @@ def train(
         cue_weight=cue_weight, char_ngrams=char_ngrams, calibration=calibration.value, user_dict=user_dict, seed=seed,
     )
     dataset = _load(data)
+    tuned = _tune(dataset, config, jobs) if tune else None
+    config = tuned.best if tuned else config
     with user_errors(), progress("cross-validating", total=n_folds(dataset)) as advance:
         result = run_training(config, dataset, output_dir=output_dir, run_name=run_name, track=track,
                               tracking_uri=tracking_uri, experiment=experiment, promote=promote, jobs=jobs, on_fold=advance)
-    typer.echo(f"{data}: {len(dataset)} sentences, {result.cv.n_folds}-fold CV grouped by report ({result.cv.seconds:.1f} s)")
+    typer.echo(f"{dataset.path}: {len(dataset)} sentences, {result.cv.n_folds}-fold CV grouped by report ({result.cv.seconds:.1f} s)")
     typer.echo(format_report(result.cv.metrics, result.cv.baseline))
     typer.echo("\nthe same folds, each test report shown as other reports would show it (docs/results.md):")
     typer.echo(format_variants(result.cv.variants))
     typer.echo(format_calibration(result.cv.calibration()))
+    if tuned:
+        _record_tuning(tuned, result)
     if result.mlflow:
         typer.echo(f"MLflow run {result.mlflow['run_id']}; model {result.mlflow['model_uri']}")
         typer.echo(result.mlflow["promotion"])
     typer.echo(f"saved {result.saved}")
+
+
+def _tune(dataset, config, jobs: int):
+    from fazhi.tuning import describe, n_steps, tune
+
+    with user_errors(), progress("tuning", total=n_steps(dataset)) as advance:
+        tuned = tune(dataset, config, jobs=jobs, on_step=advance)
+    typer.echo(f"tuned: {describe(tuned.best)} wins the sweep of {tuned.n_configs} configurations "
+               f"(macro-F1 {tuned.best_macro_f1:.3f}, optimistic); nested grouped CV of the choice: "
+               f"macro-F1 {tuned.nested['macro_f1']:.3f}, accuracy {tuned.nested['accuracy']:.3f}")
+    typer.echo(f"outer folds picked: {'; '.join(tuned.picks)}")
+    return tuned
+
+
+def _record_tuning(tuned, result) -> None:
+    """The nested figure in the model card and the MLflow run."""
+    from fazhi import persist
+
+    record = {"nested": tuned.nested, "picks": tuned.picks, "configurations": tuned.n_configs}
+    with user_errors():
+        persist.add_to_card(result.saved, {"tuning": record})
+        if result.mlflow:
+            from fazhi import tracking
+
+            tracking.log_tuning(result.mlflow["run_id"], tuned.nested, tuned.picks, tuned.n_configs)
 
 
 def _split(value: str, cast=str) -> list:
@@ -97,7 +127,7 @@ def _split(value: str, cast=str) -> list:
 
 @app.command()
 def sweep(
-    data: DataOpt = CORPUS_FILE,
+    data: DataOpt = [CORPUS_FILE],
     features: Annotated[str, typer.Option("--features", help=f"Comma-separated feature sets ({', '.join(FEATURE_SETS)}).")] = ",".join(FEATURE_SETS),
     classifiers: Annotated[str, typer.Option("--classifiers", help=f"Comma-separated classifiers ({', '.join(CLASSIFIERS)}).")] = ",".join(CLASSIFIERS),
     Cs: Annotated[str, typer.Option("--C", help="Comma-separated C values. " + C_HELP)] = ",".join(f"{c:g}" for c in DEFAULT_CS),

@@ -1,0 +1,44 @@
+"""`--tune`: the sweep's winner on the data, and a nested grouped-CV figure for that choice."""
+
+import numpy as np
+import pytest
+
+from fazhi.dataset import read_labeled
+from fazhi.errors import CorpusError
+from fazhi.evaluation import cross_validate, folds
+from fazhi.metrics import scores
+from fazhi.model import DEFAULTS, build_pipeline, fit
+from fazhi.sweep import grid_configs, run_grid
+from fazhi.tuning import describe, n_steps, tune
+
+GRID = {"feature_sets": ["chars"], "classifiers": ["complementnb"], "Cs": [0.3, 3.0, 30.0]}  # quick to fit
+BASE = DEFAULTS.with_(calibration="none")  # uncalibrated: the sweeps stay quick
+
+
+@pytest.fixture(scope="module")
+def data(small_corpus):
+    return read_labeled(small_corpus, require_groups=True, strict=True)
+
+
+def test_tune_picks_the_sweep_winner_and_scores_the_choice_out_of_fold(data):
+    steps = []
+    result = tune(data, BASE, grid=GRID, on_step=lambda: steps.append(1))
+    configs = grid_configs(GRID["feature_sets"], GRID["classifiers"], GRID["Cs"], calibration="none")
+    rows, _ = run_grid(configs, data)  # the sweep ranks the same configurations alike
+    assert describe(result.best) == f"{rows[0]['feature_set']}+{rows[0]['classifier']} C={rows[0]['C']:g}"
+    assert result.best_macro_f1 == rows[0]["macro_f1"] and result.n_configs == 3
+    assert len(steps) == n_steps(data) == 4 and len(result.picks) == 3
+    # The nested figure, by hand: each report scored by the winner of a sweep without it.
+    y_pred = np.empty(len(data), dtype=object)
+    for train, test in folds(data.groups).split(data.X, data.y, data.groups):
+        inner = data.subset(train)
+        figures = [cross_validate(build_pipeline(c), inner, variants=False).metrics["macro_f1"] for c in configs]
+        config = configs[figures.index(max(figures))]
+        y_pred[test] = fit(build_pipeline(config), data.X[train], data.y[train], data.groups[train]).predict(data.X[test])
+    assert result.nested == scores(data.y, y_pred)
+
+
+def test_tune_needs_three_reports(data):
+    two = data.subset(np.flatnonzero(data.groups != sorted(set(data.groups))[0]))
+    with pytest.raises(CorpusError, match="at least three reports"):
+        tune(two, BASE, grid=GRID)
