@@ -223,14 +223,20 @@ class CheckResult:
     rows: int
     per_label: Counter[str]
     per_report: dict[str, Counter[str]]
+    warning: str | None = None  # why the file cannot train a model on its own (it can with others)
 
 
 def check(path: Path) -> CheckResult:
-    """Validate a labeled file (CorpusError on the first problem), check it can train a
-    model (check_labels) and count its labels."""
+    """Validate a labeled file (CorpusError on the first problem, or if it has one label
+    only), count its labels, and warn if it cannot train a grouped-CV model on its own."""
     rows = read_rows(path)
     validate(path, rows)
-    check_labels(path, [r[LABEL_COL].strip() for r in rows], [r[REPORT_COL] for r in rows])
+    labels = [r[LABEL_COL].strip() for r in rows]
+    check_labels(path, labels, None)  # one label only: useless with any other file too
+    try:
+        check_labels(path, labels, [r[REPORT_COL] for r in rows])
+    except CorpusError as exc:  # your own labels are trained together with the corpus (--data twice)
+        return CheckResult(len(rows), *counts(rows), warning=str(exc))
     return CheckResult(len(rows), *counts(rows))
 
 

@@ -31,6 +31,8 @@ def check(
         typer.echo(f"{report:<{width}}  {cells}  {sum(c.values()):>5}")
     cells = "  ".join(f"{result.per_label[lab]:>{len(lab) * 2}}" for lab in LABELS)
     typer.echo(f"{'all':<{width}}  {cells}  {result.rows:>5}")
+    if result.warning:
+        typer.echo(f"warning: {result.warning}; train it together with the corpus (--data data/sentences.csv --data FILE)", err=True)
 
 
 @app.command()
