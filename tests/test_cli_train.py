@@ -333,7 +333,7 @@ def test_train_prints_the_sentence_only_and_style_shift_figures_and_calibration(
     assert result.exit_code == 0, result.stderr
     out = result.output
     assert "sentence only" in out and "style shift" in out
-    card = persist.load(next((tmp_path / "m").iterdir())).card
+    card = persist.load(models_dir=tmp_path / "m").card  # the model LATEST names (iterdir may list LATEST first)
     assert f"{card['metrics']['sentence_only']['macro_f1']:>16.3f}" in out
     assert "expected calibration error" in out and "--min-confidence 0.6 flags" in out
 
