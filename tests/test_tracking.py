@@ -195,6 +195,8 @@ def test_evaluation_runs_are_named_after_model_and_data(tracked, small_corpus):
                  "--tracking-uri", tracked["uri"])
     run = _run(tracked, f"eval-good-on-{small_corpus.name}")
     assert result.stdout.splitlines()[-1] == f"MLflow run {run.info.run_id}"
+    [said] = result.stderr.splitlines()  # fazhi's own warning, nothing from MLflow
+    assert said.startswith("warning: the model was trained on this very file")
 
 
 def test_a_sweep_in_a_fresh_process_names_its_runs_and_prints_where_to_compare_them(tracked, small_corpus):
