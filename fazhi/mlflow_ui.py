@@ -1,9 +1,8 @@
-"""The MLflow UI on the project's store: the server's command line, the saved view of
-the runs table it opens on, and the addresses of that table and of a comparison of runs.
+"""`fazhi ui`'s part of MLflow: the server command, the saved runs view it opens on, the addresses of runs and comparisons.
 
-Measured on MLflow 3.17 in a fresh browser (docs/STACK notes): an experiment's own page
-opens on the GenAI overview whatever its tags; #/experiments/<id>/runs opens the Training
-runs table, which shows no metric column until chosen, unless a saved view says which.
+Measured on MLflow 3.17 in a fresh browser: an experiment's own page opens on the GenAI
+overview whatever its tags; #/experiments/<id>/runs opens the Training runs table, which
+shows no metric column until chosen, unless a saved view says which.
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ from urllib.parse import urlparse
 
 from fazhi.config import tracking_uri
 from fazhi.tracking import artifact_location, mlflow, quiet
+
 
 def ui_command(uri: str | None, host: str, port: int, verbose: bool = False) -> tuple[list[str], dict[str, str]]:
     """The `mlflow ui` command line for the project's store, and its environment.

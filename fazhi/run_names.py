@@ -1,6 +1,8 @@
-"""What each MLflow run is called, so the runs table says what it holds: a training run
-by its models/ directory, a sweep by its grid, each configuration by its settings, an
-evaluation by model and data."""
+"""What each MLflow run is called, so the runs table says what it holds.
+
+A training run by its models/ directory (fazhi.training), a sweep by its grid, each
+configuration by its settings, an evaluation by model and data.
+"""
 
 from __future__ import annotations
 

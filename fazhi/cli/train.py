@@ -141,9 +141,8 @@ def sweep(
     if output is not None:
         write_text_output(output, result.table)
     if result.run_id is not None:
-        from fazhi.mlflow_ui import compare_url, ui_base
-
         from fazhi.config import tracking_uri as store
+        from fazhi.mlflow_ui import compare_url, ui_base
 
         where = "" if store(tracking_uri).startswith(("http://", "https://")) else " (with `fazhi ui` running)"
         typer.echo(f"MLflow parent run {result.run_id}; its {len(result.rows)} runs side by side{where}:")
