@@ -19,6 +19,14 @@ def label_order(labels: Iterable[str]) -> list[str]:
     return [lab for lab in LABELS if lab in labels] + sorted(labels - set(LABELS))
 
 
+# Two-character forms for terminal tables, where six full names do not fit 80 columns.
+SHORT_LABELS: dict[str, str] = {"普法宣传": "普法", "行政执法": "执法", "矛盾化解": "矛盾", "营商环境": "营商", "不足": "不足", "其他": "其他"}
+
+
+def short_label(label: str) -> str:
+    return SHORT_LABELS.get(label, label)
+
+
 # Columns of a labeled or segmented sentence file (a contract with other tools).
 REPORT_COL = "report_id"
 POSITION_COL = "position"  # 0-based index of the sentence in its report

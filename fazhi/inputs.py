@@ -51,15 +51,46 @@ class Report:
         return [(self.name, [line for t in self.texts for line in text_lines(t)])]
 
 
-def _discovered(path: Path) -> bool:
-    """A file found by walking a directory or a glob: a report we can read, not a
-    hidden file, an editor lock file ("~$x.docx") or one of our own temporary files."""
-    return path.is_file() and supported(path) and not path.name.startswith((".", "~$"))
+def _discovered(path: Path, skipped: list[Path] | None = None) -> bool:
+    """A file found by walking a directory or a glob: a report we can read. Hidden files,
+    editor lock files ("~$x.docx") and our own temporary files are passed over silently;
+    other files, and README files (notes about the folder, not reports), go to `skipped`."""
+    if not path.is_file() or path.name.startswith((".", "~$")):
+        return False
+    if supported(path) and not is_readme(path):
+        return True
+    if skipped is not None:
+        skipped.append(path)
+    return False
 
 
-def _walk(directory: Path, keep: Callable[[Path], bool] = lambda _: True) -> tuple[list[Path], list[Report]]:
+def is_readme(path: Path) -> bool:
+    """README.md, readme.txt …: a folder's notes. Tagged only when named as an INPUT."""
+    return Path(path).stem.lower() == "readme"
+
+
+def skipped_line(skipped: Sequence[Path]) -> str:
+    """One line on what directory walks and globs left out, e.g. "skipped 3 files: 2 of
+    unsupported types (.py, .xyz), 1 README (reports/README.md)"; "" if none."""
+    readmes = [p for p in skipped if is_readme(p) and supported(p)]
+    others = [p for p in skipped if p not in readmes]
+    parts = []
+    if others:
+        kinds = sorted({p.suffix.lower() or "no suffix" for p in others})
+        parts.append(f"{len(others)} of unsupported types ({', '.join(kinds)})")
+    if readmes:
+        shown = ", ".join(str(p) for p in readmes[:3]) + (", …" if len(readmes) > 3 else "")
+        parts.append(f"{len(readmes)} README ({shown})")
+    n = len(skipped)
+    return f"skipped {n} file{'s' if n != 1 else ''}: {', '.join(parts)}" if parts else ""
+
+
+def _walk(
+    directory: Path, keep: Callable[[Path], bool] = lambda _: True, skipped: list[Path] | None = None
+) -> tuple[list[Path], list[Report]]:
     """Report files under `directory` that `keep` accepts (symlinked directories are not
-    followed, so no loop), and a failing Report per subdirectory that cannot be listed."""
+    followed, so no loop), and a failing Report per subdirectory that cannot be listed;
+    files `keep` accepts that are no reports go to `skipped`."""
     found, unreadable = [], []
 
     def onerror(exc: OSError) -> None:
@@ -67,11 +98,11 @@ def _walk(directory: Path, keep: Callable[[Path], bool] = lambda _: True) -> tup
 
     for root, dirs, files in os.walk(directory, onerror=onerror):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found.extend(p for p in (Path(root) / f for f in sorted(files)) if _discovered(p) and keep(p))
+        found.extend(p for p in (Path(root) / f for f in sorted(files)) if keep(p) and _discovered(p, skipped))
     return found, unreadable
 
 
-def _glob(pattern: str) -> tuple[list[Path], list[Report]]:
+def _glob(pattern: str, skipped: list[Path] | None = None) -> tuple[list[Path], list[Report]]:
     """Report files a glob names, and failing Reports for directories that cannot be listed.
 
     A directory the glob matches is searched like a directory INPUT. With '**' the
@@ -90,14 +121,14 @@ def _glob(pattern: str) -> tuple[list[Path], list[Report]]:
             rel = path.relative_to(base).parts
             return any(_matches(rel[:k], pats) for k in range(1, len(rel) + 1))
 
-        return _walk(base, named)
+        return _walk(base, named, skipped)
     found, unreadable = [], []
     for m in matches:
         if m.is_dir():
-            more, bad = _walk(m)
+            more, bad = _walk(m, skipped=skipped)
             found += more
             unreadable += bad
-        elif _discovered(m):
+        elif _discovered(m, skipped):
             found.append(m)
     return found, unreadable
 
@@ -116,10 +147,13 @@ def expand_inputs(
     texts: Sequence[str] = (),
     text_column: str = TEXT_COL,
     stdin: Callable[[], bytes] | None = None,
+    skipped: list[Path] | None = None,
 ) -> list[Report]:
     """Reports named by INPUTs: files, directories (recursive), globs, "-" for stdin.
 
-    A file reached twice (two INPUTs, or a glob through a symlink) is tagged once.
+    A file reached twice (two INPUTs, or a glob through a symlink) is tagged once. Files
+    a directory or glob reaches but that are no reports are appended to `skipped`
+    (skipped_line() says it in one line); a file named as an INPUT is always tried.
     """
     reports: list[Report] = [Report(TEXT_SOURCE, texts=tuple(texts))] if texts else []
     seen: set[Path] = set()
@@ -138,13 +172,13 @@ def expand_inputs(
             continue
         path = Path(item)
         if path.is_dir():
-            found, unreadable = _walk(path)
+            found, unreadable = _walk(path, skipped=skipped)
             if not found and not unreadable:
                 reports.append(Report(item, error="no report files in this directory"))
             add_files(found)
             reports.extend(unreadable)
         elif not path.exists() and glob.has_magic(item):
-            found, unreadable = _glob(item)
+            found, unreadable = _glob(item, skipped)
             if not found and not unreadable:
                 reports.append(Report(item, error="no report file matches"))
             add_files(found)

@@ -1,8 +1,9 @@
 """Trained models on disk: save and load a fitted pipeline as a joblib file with a JSON card beside it.
 
-models/<name>/model.joblib + models/<name>/model.json, and models/LATEST naming the
-directory `fazhi train` wrote last. Loading a joblib model never imports MLflow; an
-MLflow URI (models:/…, runs:/…) does. No model file runs code when loaded (fazhi.trusted).
+models/<name>/model.joblib + models/<name>/model.json, models/LATEST naming the
+directory `fazhi train` wrote last, models/CHAMPION the one used by default
+(fazhi.champion). Loading a joblib model never imports MLflow; an MLflow URI
+(models:/…, runs:/…) does. No model file runs code when loaded (fazhi.trusted).
 """
 
 from __future__ import annotations
@@ -72,10 +73,17 @@ def save(pipeline: Any, directory: Path, card: dict[str, Any], models_dir: Path 
     return directory
 
 
-def _latest(models_dir: Path) -> Path:
-    marker = models_dir / LATEST_FILE
-    if not marker.is_file():
+def _default(models_dir: Path) -> Path:
+    from fazhi.champion import current  # it imports this module
+
+    directory = current(Path(models_dir))
+    if directory is None:
         raise ModelError(f"no trained model in {models_dir}: run `fazhi train` first")
+    return directory
+
+
+def read_marker(marker: Path) -> Path:
+    """The directory a marker file (LATEST, CHAMPION) names; ModelError if unreadable or empty."""
     try:
         named = marker.read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError) as exc:
@@ -88,14 +96,14 @@ def _latest(models_dir: Path) -> Path:
 def load(spec: str | Path | None = None, models_dir: Path = MODELS_DIR, tracking_uri: str | None = None) -> LoadedModel:
     """Load a model from a models/ directory, a joblib file, or an MLflow URI.
 
-    Without `spec`, the model `fazhi train` saved last under `models_dir`. An MLflow URI
+    Without `spec`, the champion under `models_dir` (fazhi.champion). An MLflow URI
     is looked up in `tracking_uri` (default: config.tracking_uri()).
     """
     if spec is not None and str(spec).startswith(_MLFLOW_SCHEMES):
         uri = str(spec)
         pipeline = trusted.load_mlflow(uri, tracking_uri)
         return LoadedModel(pipeline, _labels_of(uri, pipeline), {}, uri)
-    path = _latest(models_dir) if spec is None else Path(spec)
+    path = _default(models_dir) if spec is None else Path(spec)
     if path.is_dir():
         path = path / MODEL_FILE
     if not path.is_file():
@@ -131,6 +139,9 @@ def _read_card(card_path: Path) -> dict[str, Any]:
         if key in card and not isinstance(card[key], kind):
             raise ModelError(f"{card_path}: bad model card: {key!r} is not a JSON {_JSON_NAMES[kind]}")
     return card
+
+
+read_card = _read_card  # fazhi.champion compares the cards' figures
 
 
 def _check_versions(path: Path, card: dict[str, Any]) -> None:

@@ -1,8 +1,17 @@
-"""Figures of results (matplotlib, headless): the confusion matrix and the reliability diagram."""
+"""Figures of results (matplotlib, headless): the confusion matrix and the reliability diagram.
+
+Label names are drawn with fazhi/fonts/labels.otf, the glyphs of the label names cut from
+Noto Sans CJK SC (scripts/label_font.py): the same figure on every machine, one whose
+matplotlib knows no CJK font (or has a stale font cache) included.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+
+LABEL_FONT = Path(__file__).resolve().parent / "fonts" / "labels.otf"
 
 
 def confusion_figure(labels: list[str], matrix: np.ndarray):
@@ -12,11 +21,13 @@ def confusion_figure(labels: list[str], matrix: np.ndarray):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    names = _plot_names(labels)
+    from matplotlib.font_manager import FontProperties
+
+    names = FontProperties(fname=LABEL_FONT, size=10)
     fig, ax = plt.subplots(figsize=(6.5, 5.5))
     ax.imshow(matrix, cmap="Blues")
-    ax.set_xticks(range(len(labels)), names, rotation=45, ha="right")
-    ax.set_yticks(range(len(labels)), names)
+    ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right", fontproperties=names)
+    ax.set_yticks(range(len(labels)), labels, fontproperties=names)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     vmax = matrix.max() if matrix.size else 0
@@ -52,14 +63,3 @@ def reliability_figure(bins: list[tuple[float, float, int]], ece: float):
     fig.tight_layout()
     plt.close(fig)
     return fig
-
-
-def _plot_names(labels: list[str]) -> list[str]:
-    """Label names if a CJK font is installed; else "1 … n" in confusion_matrix.csv's order."""
-    from matplotlib import font_manager, rcParams
-
-    cjk = [f.name for f in font_manager.fontManager.ttflist if any(k in f.name for k in ("CJK", "WenQuanYi", "Hei", "Song"))]
-    if cjk:
-        rcParams["font.sans-serif"] = [cjk[0], *rcParams["font.sans-serif"]]
-        return list(labels)
-    return [f"{i + 1}" for i in range(len(labels))]

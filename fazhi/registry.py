@@ -11,6 +11,7 @@ import mlflow
 import numpy as np
 from mlflow.tracking import MlflowClient
 
+from fazhi.champion import Score, beats
 from fazhi.config import CHAMPION_ALIAS, HEADING_COL, REGISTERED_MODEL, SECTION_COL, TEXT_COL
 from fazhi.trusted import TRUSTED_TYPES
 
@@ -49,34 +50,26 @@ def log_model(pipeline, example: np.ndarray):
     )
 
 
-def champion_score(client: MlflowClient) -> tuple[str | None, float | None, str | None]:
-    """(version, cv_macro_f1, data_sha256) of the current champion, or Nones."""
+def champion_score(client: MlflowClient) -> tuple[str | None, Score | None]:
+    """(version, CV macro-F1 and data hash) of the current champion, or (None, None)."""
     try:
         mv = client.get_model_version_by_alias(REGISTERED_MODEL, CHAMPION_ALIAS)
     except mlflow.exceptions.MlflowException:
-        return None, None, None
+        return None, None
     if not mv.run_id:
-        return mv.version, None, None
+        return mv.version, Score(None, None)
     data = client.get_run(mv.run_id).data
-    return mv.version, data.metrics.get(CV_METRIC), data.params.get("data_sha256")
+    return mv.version, Score(data.metrics.get(CV_METRIC), data.params.get("data_sha256"))
 
 
 def maybe_promote(version: str, score: float, data_sha256: str, promote: bool = False) -> tuple[bool, str]:
-    """Move the champion alias to `version` if it beats the champion on the same data
-    (the same data hash), or with `promote`. Scores on other data do not compare."""
+    """Move the champion alias to `version` by the rule of models/CHAMPION (fazhi.champion.beats):
+    a better CV macro-F1 on the same data (the same data hash), or --promote. Scores on
+    other data do not compare."""
     client = MlflowClient()
-    old_version, old_score, old_data = champion_score(client)
-    stays = f"@{CHAMPION_ALIAS} stays version {old_version}"
-    if not promote and old_version is not None:
-        if old_score is None or old_data is None:
-            return False, f"{stays} (it has no CV score on known data to compare; use --promote to move it)"
-        if old_data != data_sha256:
-            return False, (f"{stays} (scored on other data, sha256 {old_data[:12]}, this model on {data_sha256[:12]}: "
-                           "scores on different data do not compare; use --promote to move it)")
-        if score <= old_score:
-            return False, f"{stays} ({old_score:.4f} >= {score:.4f})"
-    client.set_registered_model_alias(REGISTERED_MODEL, CHAMPION_ALIAS, version)
-    why = "forced by --promote" if promote else (
-        "first model" if old_version is None else f"{score:.4f} > {old_score:.4f} of version {old_version}, same data"
-    )
-    return True, f"version {version} is now @{CHAMPION_ALIAS} ({why})"
+    old_version, old = champion_score(client)
+    promoted, why = beats(Score(score, data_sha256), old, promote)
+    if promoted:
+        client.set_registered_model_alias(REGISTERED_MODEL, CHAMPION_ALIAS, version)
+        return True, f"version {version} is now @{CHAMPION_ALIAS} ({why})"
+    return False, f"@{CHAMPION_ALIAS} stays version {old_version} ({why})"

@@ -102,6 +102,7 @@ class SweepResult:
     baseline: dict[str, Any]
     table: str  # Markdown
     run_id: str | None = None  # the MLflow parent run
+    experiment_id: str | None = None
 
 
 def sweep(
@@ -116,8 +117,8 @@ def sweep(
     command: str = "fazhi sweep",
     on_config: Callable[[], None] | None = None,
 ) -> SweepResult:
-    """Grouped CV of every configuration; with `track`, one MLflow parent run holding a
-    nested run per configuration and the ranked table."""
+    """Grouped CV of every configuration; with `track`, one MLflow parent run (named after
+    the grid unless `run_name`) holding a nested run per configuration and the ranked table."""
     for config in configs:  # before any work or run
         check_data(config, data)
     grid = {
@@ -128,15 +129,15 @@ def sweep(
         "section": configs[0].section,
     }
     with contextlib.ExitStack() as stack:
-        run_id = log_child = tracking = None
+        run_id = log_child = tracking = experiment_id = None
         if track:
             from fazhi import tracking
 
-            tracking.connect(tracking_uri, experiment)
+            experiment_id = tracking.connect(tracking_uri, experiment)
             run_id = stack.enter_context(tracking.sweep_run(run_name, grid, data))
             log_child = tracking.log_sweep_child
         rows, baseline = run_grid(configs, data, jobs=jobs, on_config=on_config, log_child=log_child)
         table = ranked_table(rows, baseline, data, command)
         if tracking is not None:
             tracking.log_sweep_summary(table, rows)
-    return SweepResult(rows, baseline, table, run_id)
+    return SweepResult(rows, baseline, table, run_id, experiment_id)

@@ -1,4 +1,4 @@
-"""Everything MLflow but the registry: runs for training, sweeps and evaluations; the UI command.
+"""Everything MLflow but the registry and the UI: runs for training, sweeps and evaluations.
 
 Only training, sweeps, evaluation runs and MLflow model URIs import this module (MLflow
 costs ~1.5 s to import; tagging with a saved model never pays it).
@@ -29,14 +29,21 @@ for _name, _value in (
 ):
     os.environ.setdefault(_name, _value)
 
+import functools  # noqa: E402
 import logging  # noqa: E402
+import warnings  # noqa: E402
 
-import mlflow  # noqa: E402
+with warnings.catch_warnings():  # dependencies' import-time warnings (pydantic, starlette …)
+    if os.environ["MLFLOW_LOGGING_LEVEL"].upper() not in ("DEBUG", "INFO"):
+        warnings.simplefilter("ignore")
+    import mlflow  # noqa: E402
+    from mlflow.utils.autologging_utils import MlflowEventsAndWarningsBehaviorGlobally  # noqa: E402
 import numpy as np  # noqa: E402
 
 from fazhi.config import DEFAULT_EXPERIMENT, tracking_uri  # noqa: E402
 from fazhi.errors import TrackingError  # noqa: E402
 from fazhi.registry import log_model, maybe_promote  # noqa: E402
+from fazhi.run_names import child_name, evaluation_name, sweep_name  # noqa: E402
 
 logging.getLogger("mlflow").setLevel(os.environ["MLFLOW_LOGGING_LEVEL"])  # if imported before us
 
@@ -44,6 +51,33 @@ if TYPE_CHECKING:
     from fazhi.evaluation import CVResult, Evaluation
     from fazhi.training import TrainResult
 
+
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """MLflow's event messages ("Successfully registered model …", "Created version …")
+    and the warnings raised while logging stay off the terminal: library functions print
+    nothing. With MLflow's logger at INFO (`--verbose`) they are shown."""
+    if logging.getLogger("mlflow").isEnabledFor(logging.INFO):
+        yield
+        return
+    # MLflow's own switch for its event stream (eprint() and its log handler), counted:
+    # the same switch used inside log_model cannot turn the stream back on before we do.
+    events = MlflowEventsAndWarningsBehaviorGlobally(disable_event_logs=True, disable_warnings=True, reroute_warnings=False)
+    with warnings.catch_warnings(), events:
+        warnings.simplefilter("ignore")
+        yield
+
+
+def _quietly(func):
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with quiet():
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+@_quietly
 def connect(uri: str | None = None, experiment: str = DEFAULT_EXPERIMENT) -> str:
     """Point MLflow at the store and experiment; return the experiment id.
 
@@ -136,6 +170,7 @@ def log_confusion(labels: list[str], matrix: np.ndarray) -> None:
     mlflow.log_figure(confusion_figure(labels, matrix), "confusion_matrix.png")
 
 
+@_quietly
 def log_training(result: TrainResult, run_name: str, promote: bool = False) -> dict[str, Any]:
     """One training run: params, metrics, artifacts, the registered model; returns ids and promotion."""
     from fazhi.evaluation import ERROR_COLUMNS, errors
@@ -190,13 +225,22 @@ def log_training(result: TrainResult, run_name: str, promote: bool = False) -> d
 
 @contextlib.contextmanager
 def sweep_run(run_name: str | None, grid: dict[str, Any], data) -> Iterator[str]:
-    """The parent run of a sweep; children are started with nested=True inside it."""
-    with mlflow.start_run(run_name=run_name) as run:
+    """The parent run of a sweep, named after its grid unless `run_name`; children are
+    started with nested=True inside it."""
+    with quiet():
+        run = mlflow.start_run(run_name=run_name or sweep_name(grid))
         mlflow.set_tag("fazhi.kind", "sweep")
         mlflow.log_params({**flat_params("grid.", grid), "data_file": data.path, "data_sha256": data.sha256, "n_rows": len(data)})
+    status = "FAILED"
+    try:
         yield run.info.run_id
+        status = "FINISHED"
+    finally:
+        with quiet():
+            mlflow.end_run(status)
 
 
+@_quietly
 def log_sweep_child(config_params: dict[str, Any], cv: CVResult) -> str:
     with mlflow.start_run(run_name=child_name(config_params), nested=True) as run:
         mlflow.set_tag("fazhi.kind", "sweep-config")
@@ -205,10 +249,7 @@ def log_sweep_child(config_params: dict[str, Any], cv: CVResult) -> str:
         return run.info.run_id
 
 
-def child_name(p: dict[str, Any]) -> str:
-    return f"{p['feature_set']}-{p['classifier']}-C{p['C']:g}" + ("-section" if p.get("section") else "")
-
-
+@_quietly
 def log_sweep_summary(table_md: str, rows: list[dict[str, Any]]) -> None:
     """Inside the parent run: the ranked table, every row, the best figure."""
     mlflow.log_text(table_md, "sweep_results.md")
@@ -217,10 +258,12 @@ def log_sweep_summary(table_md: str, rows: list[dict[str, Any]]) -> None:
     mlflow.set_tag("fazhi.best", child_name(rows[0]))
 
 
+@_quietly
 def log_evaluation(evaluation: Evaluation, run_name: str | None) -> str:
-    """An evaluation run: model source, data hash, the scores, confusion matrix."""
+    """An evaluation run (named eval-<model>-on-<data file> unless `run_name`): model
+    source, data hash, the scores, confusion matrix."""
     data = evaluation.data
-    with mlflow.start_run(run_name=run_name) as run:
+    with mlflow.start_run(run_name=run_name or evaluation_name(evaluation.model, data.path)) as run:
         mlflow.set_tag("fazhi.kind", "evaluate")
         mlflow.log_params(
             flat_params("", {"model": evaluation.model, "data_file": data.path, "data_sha256": data.sha256, "n_rows": len(data)})
@@ -231,25 +274,11 @@ def log_evaluation(evaluation: Evaluation, run_name: str | None) -> str:
         return run.info.run_id
 
 
-def ui_command(uri: str | None, host: str, port: int) -> tuple[list[str], dict[str, str]]:
-    """The `mlflow ui` command line for the project's store, and its environment."""
-    import shutil
-    import sys
-
-    uri = tracking_uri(uri)
-    exe = shutil.which("mlflow") or str(Path(sys.executable).with_name("mlflow"))
-    cmd = [exe, "ui", "--backend-store-uri", uri, "--host", host, "--port", str(port), "--workers", "1"]
-    loc = artifact_location(uri)
-    if loc:
-        cmd += ["--default-artifact-root", loc]
-    env = dict(os.environ, MLFLOW_SERVER_ENABLE_JOB_EXECUTION="false")
-    return cmd, env
-
-
+@_quietly
 def log_tuning(run_id: str, nested: dict[str, Any], picks: list[str], n_configs: int) -> None:
     """Add `fazhi train --tune`'s honest figure to its training run: nested_macro_f1 …,
     and the configuration each outer fold picked."""
-    client = MlflowClient()
+    client = mlflow.tracking.MlflowClient()
     for key, value in metric_dict("nested_", nested).items():
         client.log_metric(run_id, key, value)
     client.log_param(run_id, "tuned", f"best of {n_configs} configurations by grouped CV on this data")

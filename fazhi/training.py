@@ -32,6 +32,7 @@ class TrainResult:
     pipeline: Any  # fitted on all of data
     fit_seconds: float
     saved: Path | None = None  # models/<run name>/
+    champion: Any = None  # fazhi.champion.Decision: the model predict and evaluate now use
     mlflow: dict[str, Any] = field(default_factory=dict)  # run_id, model_uri, version, promoted, promotion
 
 
@@ -126,7 +127,8 @@ def train(
     on_fold: Callable[[], None] | None = None,
 ) -> TrainResult:
     """Cross-validate, fit, save under output_dir/<run name>/ and (with `track`) log and
-    register the model in MLflow, moving @champion only if it is better (or `promote`).
+    register the model in MLflow. The champion (output_dir/CHAMPION, the default of predict
+    and evaluate, and the alias @champion) moves only if it is better (or `promote`).
 
     The model is saved before MLflow is written to: a failing store never costs it.
     """
@@ -144,7 +146,14 @@ def train(
         tracking.connect(tracking_uri, experiment)  # fail now, not after the work
     result = fit(config, data, jobs, on_fold)
     name = run_name or f"{config.feature_set}-{config.classifier}-{datetime.now():%Y%m%d-%H%M%S}"
+    from fazhi import champion
+
+    before = champion.current(Path(output_dir))  # read before saving moves LATEST
     result.saved = save(result, Path(output_dir), name)
+    try:
+        result.champion = champion.decide(result.saved, before, Path(output_dir), promote)
+    except OSError as exc:
+        raise OutputError(f"{output_dir}: cannot mark the champion ({exc.strerror or exc})") from None
     if track:
         from fazhi import persist
 

@@ -442,3 +442,82 @@ def test_explain_on_a_terminal_goes_beneath_the_row(model_dir):
     lines = out.stdout.splitlines()
     text_line = next(i for i, line in enumerate(lines) if mk.SENTENCE_3[:6] in line)
     assert "↳" in lines[text_line + 1] and "explanation" not in out.stdout
+
+
+def test_a_directory_walk_tags_reports_and_says_in_one_line_what_it_skipped(model_dir, reports, tmp_path):
+    folder = reports[0].parent
+    (folder / "notes.xyz").write_text("not a report", encoding="utf-8")
+    (folder / "sub" / "fetch.py").write_text("print('download')", encoding="utf-8")
+    readme = mk.txt(folder / "README.md", "utf-8")  # notes about the folder, not a report
+    (folder / ".DS_Store").write_bytes(b"\0")  # hidden: passed over without a word
+    out = tmp_path / "rows.csv"
+    result = predict(model_dir, folder, "-o", out)
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.splitlines()[0] == f"skipped 3 files: 2 of unsupported types (.py, .xyz), 1 README ({readme})"
+    sources = {r["source"] for r in csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines())}
+    assert sources == {str(p) for p in reports}
+    named = predict(model_dir, readme)  # named as an INPUT, a README is tagged
+    assert named.exit_code == 0 and {r["source"] for r in jsonl(named.stdout)} == {str(readme)}
+    assert named.stderr == ""
+
+
+def test_help_shows_no_type_for_flags_and_keeps_it_for_options_with_values():
+    for command in (["predict"], ["train"], ["sweep"], ["evaluate"], ["ui"], ["data", "check"]):
+        shown = runner.invoke(app, [*command, "--help"], terminal_width=160).output
+        assert "<bool>" not in shown, command
+        assert "--help" in shown
+    shown = runner.invoke(app, ["predict", "--help"], terminal_width=160).output
+    assert "<path>" in shown and "--force " in shown  # -o takes a path; --force takes nothing
+
+
+def _in_a_terminal(args, columns=80, timeout=300):
+    """Run `fazhi ARGS` with stdout and stderr on a pseudo-terminal of `columns` columns, as a
+    user at a terminal would (progress bar, tables); the screen's text, escape codes removed."""
+    import fcntl
+    import pty
+    import re
+    import struct
+    import termios
+
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "NO_COLOR")}
+    env.update(TERM="xterm-256color", PYTHONPATH=str(Path(__file__).parent))
+    code = "import sys; from fazhi.cli import main; sys.argv = ['fazhi', *sys.argv[1:]]; main()"
+    proc = subprocess.Popen([sys.executable, "-c", code, *map(str, args)], stdin=subprocess.DEVNULL,
+                            stdout=follower, stderr=follower, env=env, close_fds=True)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 65536)
+        except OSError:  # the terminal closed: the process is done
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(timeout=timeout)
+    os.close(leader)
+    raw = b"".join(chunks).decode("utf-8", "replace")
+    return proc.returncode, re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07", "", raw)
+
+
+def test_at_an_80_column_terminal_errors_stay_off_the_progress_bar_and_the_summary_fits(model_dir, tmp_path):
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    for k in range(6):
+        mk.txt(folder / f"report_{k:02d}_2023.txt", "utf-8")
+    mk.corrupt_docx(folder / "a_broken.docx")  # first in order: fails while the bar is showing
+    mk.empty(folder / "m_empty.txt")
+    code, screen = _in_a_terminal(["predict", "--model", model_dir, folder, "-o", tmp_path / "rows.csv",
+                                   "--summary", tmp_path / "shares.csv"])
+    assert code == 1
+    pieces = [p for line in screen.split("\n") for p in line.split("\r")]
+    errors = [p for p in pieces if "error:" in p]
+    assert len(errors) == 3, screen
+    assert all(p.strip().startswith("error: ") and "tagging" not in p and "━" not in p for p in errors), errors
+    table = screen[screen.index("Share of sentences per label"):].splitlines()[:9]  # title, header, rule, rows
+    rows = [line for line in table if line.startswith("report_")]
+    assert len(rows) == 6, table  # one line per report: nothing wrapped
+    assert max(len(line.rstrip()) + sum(0x2E80 < ord(c) for c in line.rstrip()) for line in table) <= 80
+    assert table[1].split() == ["report", "n", "普法", "执法", "矛盾", "营商", "不足", "其他"]

@@ -7,7 +7,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -274,27 +273,34 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_ui_serves_the_store_and_prints_its_address(tmp_path, small_corpus):
-    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+def test_ui_prints_one_line_the_training_runs_address_and_nothing_per_request(tmp_path):
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"  # a new store: the experiment is created
     port = _free_port()
     fazhi = Path(sys.executable).with_name("fazhi")
     proc = subprocess.Popen([str(fazhi), "ui", "--tracking-uri", uri, "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
-        assert proc.stdout.readline().startswith(f"MLflow UI on http://127.0.0.1:{port}")
-        url = f"http://127.0.0.1:{port}/api/2.0/mlflow/experiments/search?max_results=10"
-        deadline, body = time.time() + 90, None
-        while time.time() < deadline and body is None:
-            try:
-                body = json.loads(urllib.request.urlopen(url, timeout=2).read())
-            except OSError:
-                time.sleep(0.5)
-        assert body is not None, "the UI did not answer"
-        assert "experiments" in body
+        line = proc.stdout.readline()  # printed once the server answers
+        from mlflow.tracking import MlflowClient
+
+        experiment = MlflowClient(uri).get_experiment_by_name("fazhi")
+        address = f"http://127.0.0.1:{port}/#/experiments/{experiment.experiment_id}/runs?viewStateShareKey=fazhi-cv"
+        assert line == f"MLflow UI on {address}  (store {uri}; Ctrl-C stops it)\n"
+        # The saved view the address opens: configuration and CV figures as columns, best first.
+        view = json.loads(experiment.tags["mlflow.sharedViewState.fazhi-cv"])
+        state = json.loads(view["state"])
+        assert view["name"] == "fazhi: CV figures" and state["orderByKey"] == "metrics.`cv_macro_f1`"
+        assert state["selectedColumns"][:4] == ["params.`feature_set`", "params.`classifier`", "params.`C`", "metrics.`cv_macro_f1`"]
+        assert [f"metrics.`cv_f1_{lab}`" for lab in LABELS] == state["selectedColumns"][4:10]
+        pages = [f"http://127.0.0.1:{port}/", f"http://127.0.0.1:{port}/api/2.0/mlflow/experiments/search?max_results=10"]
+        for url in pages * 5:  # ten requests: no access-log line for any
+            body = urllib.request.urlopen(url, timeout=10).read()
+        assert "experiments" in json.loads(body)
         proc.terminate()  # SIGTERM to `fazhi ui` alone: it must stop its server too
         assert proc.wait(timeout=30) == 0
+        assert proc.stdout.read() == "" and proc.stderr.read() == ""  # nothing per request, no warnings
         with pytest.raises(OSError):
-            urllib.request.urlopen(url, timeout=2)
+            urllib.request.urlopen(pages[1], timeout=2)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, 15)
@@ -333,7 +339,7 @@ def test_train_prints_the_sentence_only_and_style_shift_figures_and_calibration(
     assert result.exit_code == 0, result.stderr
     out = result.output
     assert "sentence only" in out and "style shift" in out
-    card = persist.load(models_dir=tmp_path / "m").card  # the model LATEST names (iterdir may list LATEST first)
+    card = persist.load(next(p for p in (tmp_path / "m").iterdir() if p.is_dir())).card  # beside LATEST, CHAMPION
     assert f"{card['metrics']['sentence_only']['macro_f1']:>16.3f}" in out
     assert "expected calibration error" in out and "--min-confidence 0.6 flags" in out
 

@@ -7,9 +7,14 @@ models:/fazhi-sentence@champion and predicts on a DataFrame of several rows.
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
+import urllib.parse
 from pathlib import Path
 
 import mlflow
+import numpy as np
 import pandas as pd
 import pytest
 from mlflow.tracking import MlflowClient
@@ -39,7 +44,7 @@ def tracked(tmp_path_factory, small_corpus):
         mp.setenv("MLFLOW_TRACKING_URI", uri)
         good = cli(*common, "--features", "chars", "--classifier", "sgd", "--C", "10", "--run-name", "good")
     worse_args = (*common, "--tracking-uri", uri, "--features", "chars", "--classifier", "complementnb", "--C", "0.01")
-    worse = cli(*worse_args, "--run-name", "worse")
+    worse = cli(*worse_args, "--run-name", "worse", "--verbose")
     promoted = cli(*worse_args, "--run-name", "promoted", "--promote")
     mlflow.set_tracking_uri(uri)
     return {"uri": uri, "root": root, "client": MlflowClient(uri), "outputs": (good, worse, promoted)}
@@ -51,6 +56,14 @@ def _run(tracked, name):
     )
     assert len(runs) == 1
     return runs[0]
+
+
+def test_training_prints_fazhi_s_lines_only_and_mlflow_s_with_verbose(tracked):
+    good, worse, promoted = tracked["outputs"]
+    for quiet in (good, promoted):
+        assert quiet.stderr == ""  # no registry chatter, no library warning
+        assert quiet.stdout.splitlines()[-1].startswith("fazhi predict and evaluate ")  # fazhi's own line is last
+    assert "Created version '2' of model 'fazhi-sentence'." in worse.stderr  # --verbose
 
 
 def test_training_run_logs_every_param_and_the_data(tracked, small_corpus):
@@ -109,6 +122,17 @@ def test_training_run_artifacts(tracked, tmp_path):
     report = (local / "classification_report.txt").read_text("utf-8")
     assert "macro-F1" in report and "sentence only" in report and "expected calibration error" in report
     assert (local / "reliability_diagram.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # The logged figure is, pixel for pixel, the confusion matrix of the logged CSV drawn with
+    # the label font (tests/test_plots.py: it has every glyph; the names, not numbers).
+    from matplotlib.image import imread
+    from fazhi.plots import confusion_figure
+
+    labels = matrix[0][1:]
+    assert labels == [lab for lab in LABELS if lab in labels]
+    redrawn = io.BytesIO()
+    confusion_figure(labels, np.array([[int(v) for v in row[1:]] for row in matrix[1:]])).savefig(redrawn, format="png")
+    redrawn.seek(0)
+    np.testing.assert_array_equal(imread(local / "confusion_matrix.png"), imread(redrawn))
     assert set(json.loads((local / "metrics.json").read_text("utf-8"))) == {"cv", "sentence_only", "style_shift", "calibration", "baseline"}
 
 
@@ -164,6 +188,34 @@ def test_evaluate_logs_an_evaluation_run(tracked, small_corpus, tmp_path):
     assert run.data.tags["fazhi.kind"] == "evaluate"
     assert run.data.params["model"] == f"models:/{REGISTERED_MODEL}@{CHAMPION_ALIAS}"
     assert run.data.metrics["eval_macro_f1"] == pytest.approx(json.loads(out.read_text("utf-8"))["macro_f1"])
+
+
+def test_evaluation_runs_are_named_after_model_and_data(tracked, small_corpus):
+    result = cli("evaluate", "--model", str(tracked["root"] / "models" / "good"), "--data", str(small_corpus),
+                 "--tracking-uri", tracked["uri"])
+    run = _run(tracked, f"eval-good-on-{small_corpus.name}")
+    assert result.stdout.splitlines()[-1] == f"MLflow run {run.info.run_id}"
+    [said] = result.stderr.splitlines()  # fazhi's own warning, nothing from MLflow
+    assert said.startswith("warning: the model was trained on this very file")
+
+
+def test_a_sweep_in_a_fresh_process_names_its_runs_and_prints_where_to_compare_them(tracked, small_corpus):
+    env = {**os.environ, "MLFLOW_TRACKING_URI": tracked["uri"]}
+    code = "import sys; from fazhi.cli import main; sys.argv = ['fazhi', *sys.argv[1:]]; main()"
+    done = subprocess.run([sys.executable, "-c", code, "sweep", "--data", str(small_corpus), "--features", "chars",
+                           "--classifiers", "sgd,ridge", "--C", "3", "--calibration", "none", "--jobs", "1"],
+                          capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""  # nothing from MLflow or its dependencies
+    parent = _run(tracked, "sweep-chars-sgd+ridge-C3-section")
+    *_, said, url = done.stdout.splitlines()
+    assert said == f"MLflow parent run {parent.info.run_id}; its 2 runs side by side (with `fazhi ui` running):"
+    children = tracked["client"].search_runs([parent.info.experiment_id], f"tags.mlflow.parentRunId = '{parent.info.run_id}'",
+                                             order_by=["metrics.cv_macro_f1 DESC"])
+    assert sorted(r.info.run_name for r in children) == ["chars-ridge-C3-section", "chars-sgd-C3-section"]
+    ids = json.dumps([r.info.run_id for r in children])  # best first
+    assert url == ("http://127.0.0.1:5000/#/compare-runs?runs=" + urllib.parse.quote(ids)
+                   + "&experiments=" + urllib.parse.quote(json.dumps([parent.info.experiment_id])))
 
 
 def test_sweep_logs_a_parent_run_with_one_nested_run_per_configuration(tracked, small_corpus):

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import logging
+import os
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 from enum import Enum
 from pathlib import Path
@@ -15,6 +18,18 @@ from fazhi.classifiers import CLASS_WEIGHTS, CLASSIFIERS, c_help
 from fazhi.errors import FazhiError
 from fazhi.model import CALIBRATIONS
 from features import FEATURE_SETS
+
+# Typer 0.29's rich help gives every option a type column, flags too (`--force <bool>`),
+# although a flag takes no value; its plain help already leaves flags out
+# (TyperOption.get_help_record). The same rule for the rich help, for every command:
+_display_type = typer.core.TyperOption.display_type_rich
+
+
+def _flag_has_no_type(self, ctx):
+    return None if self.is_flag else _display_type(self, ctx)
+
+
+typer.core.TyperOption.display_type_rich = _flag_has_no_type
 
 app = typer.Typer(
     name="fazhi",
@@ -40,13 +55,54 @@ def user_errors() -> Iterator[None]:
         raise fail(str(exc)) from None
 
 
+_bars: list = []  # the console of the progress bar on screen, if one is
+
+
+def say(message: str) -> None:
+    """A line on stderr that never lands on a progress bar's line. While a bar is on screen
+    the line goes through the bar's console, which prints it above the bar and redraws the
+    bar below (click's echo would write beside the bar), unwrapped: a long path stays one
+    line to copy."""
+    if _bars:
+        from rich.text import Text  # plain text: "[2023]" in a path is not markup
+
+        _bars[-1].print(Text(message), soft_wrap=True, highlight=False)
+    else:
+        sys.stderr.write(message + "\n")
+        sys.stderr.flush()
+
+
+@contextlib.contextmanager
+def verbosity(verbose: bool) -> Iterator[None]:
+    """--verbose: MLflow's own messages ("Successfully registered model …", server logs) and
+    every library warning are shown. Without it fazhi.tracking keeps them off the terminal."""
+    if not verbose:
+        yield
+        return
+    saved_env, logger = os.environ.get("MLFLOW_LOGGING_LEVEL"), logging.getLogger("mlflow")
+    saved_level = logger.level
+    os.environ["MLFLOW_LOGGING_LEVEL"] = "INFO"  # read when fazhi.tracking imports MLflow
+    logger.setLevel(logging.INFO)  # if it was imported already
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            yield
+    finally:
+        logger.setLevel(saved_level)
+        if saved_env is None:
+            os.environ.pop("MLFLOW_LOGGING_LEVEL", None)
+        else:
+            os.environ["MLFLOW_LOGGING_LEVEL"] = saved_env
+
+
 def deprecated(old: str, new: str) -> None:
     typer.echo(f"warning: {old} is deprecated and will be removed in the next release; use {new}", err=True)
 
 
 @contextlib.contextmanager
 def progress(description: str, total: int, console=None) -> Iterator[Callable[[], None]]:
-    """A rich progress bar on a terminal (stderr); a no-op when stderr is not a TTY."""
+    """A rich progress bar on a terminal (stderr); a no-op when stderr is not a TTY.
+    Messages meanwhile go through say()."""
     if not sys.stderr.isatty() or total <= 0:
         yield lambda: None
         return
@@ -58,7 +114,11 @@ def progress(description: str, total: int, console=None) -> Iterator[Callable[[]
         console=console or Console(stderr=True), transient=True,
     ) as bar:
         task = bar.add_task(description, total=total)
-        yield lambda: bar.advance(task)
+        _bars.append(bar.console)  # say() prints above it
+        try:
+            yield lambda: bar.advance(task)
+        finally:
+            _bars.remove(bar.console)
 
 
 def check_output(output: Path | None, data: Path | list[Path]) -> None:
@@ -92,11 +152,12 @@ DATA_HELP = ("Labeled CSV/TSV/JSONL: text, label, report_id (for grouped CV); se
 DataOpt = Annotated[list[Path], typer.Option("--data", metavar="FILE", help=DATA_HELP)]
 ModelOpt = Annotated[
     Optional[str],
-    typer.Option("--model", help="A models/ directory, a .joblib file, or an MLflow URI (models:/fazhi-sentence@champion, runs:/…). Default: the model `fazhi train` saved last.", show_default=False),
+    typer.Option("--model", help="A models/ directory, a .joblib file, or an MLflow URI (models:/fazhi-sentence@champion, runs:/…). Default: the champion under models/ (the best model by CV macro-F1; see `fazhi train`).", show_default=False),
 ]
 UriOpt = Annotated[Optional[str], typer.Option("--tracking-uri", help="MLflow tracking URI (default: MLFLOW_TRACKING_URI, else sqlite:///mlflow.db in the project).")]
 ExperimentOpt = Annotated[str, typer.Option("--experiment", help="MLflow experiment name.")]
-RunNameOpt = Annotated[Optional[str], typer.Option("--run-name", help="MLflow run name.")]
+RunNameOpt = Annotated[Optional[str], typer.Option("--run-name", help="MLflow run name (default: one that says what the run is).", show_default=False)]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", help="Also show MLflow's own messages and library warnings.")]
 JobsOpt = Annotated[int, typer.Option("--jobs", min=1, help="Processes for cross-validation folds / sweep configurations.")]
 SectionOpt = Annotated[bool, typer.Option("--section/--no-section", help="Add the sentence's section (every heading it stands under) as its own TF-IDF block.")]
 # Renamed in 0.2 (a heading is the nearest heading; the model reads the whole section).

@@ -8,7 +8,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from fazhi.cli.common import ExperimentOpt, ModelOpt, RunNameOpt, UriOpt, app, check_output, user_errors, write_text_output
+from fazhi.cli.common import (
+    ExperimentOpt, ModelOpt, RunNameOpt, UriOpt, VerboseOpt, app, check_output, user_errors, verbosity, write_text_output,
+)
 from fazhi.config import DEFAULT_EXPERIMENT
 from fazhi.formats import OUTPUT_FORMATS
 
@@ -23,8 +25,12 @@ def evaluate(
     experiment: ExperimentOpt = DEFAULT_EXPERIMENT,
     run_name: RunNameOpt = None,
     tracking_uri: UriOpt = None,
+    verbose: VerboseOpt = False,
 ) -> None:
-    """Score a trained model on a labeled file: per-label P/R/F1, macro-F1, accuracy, confusion."""
+    """Score a trained model on a labeled file: per-label P/R/F1, macro-F1, accuracy, confusion.
+
+    Without --model, the champion under models/. The MLflow run is named eval-<model>-on-<data file>.
+    """
     from fazhi.dataset import read_labeled_files
     from fazhi.evaluation import evaluate as run_evaluation
     from fazhi.formats.terminal import format_confusion, format_report
@@ -54,7 +60,7 @@ def evaluate(
         with user_errors():
             _write_errors(errors, result, loaded)
     if track:
-        with user_errors():
+        with verbosity(verbose), user_errors():
             from fazhi import tracking
 
             tracking.connect(tracking_uri, experiment)

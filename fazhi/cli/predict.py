@@ -15,14 +15,15 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from fazhi.cli.common import ModelOpt, app, fail, progress, user_errors
-from fazhi.config import LABELS, MAX_INPUT_BYTES, SENTENCES_COL, SOURCE_COL, TEXT_COL, UNCERTAIN_COL
+from fazhi.cli.common import ModelOpt, app, fail, progress, say, user_errors
+from fazhi.config import LABELS, MAX_INPUT_BYTES, SENTENCES_COL, SOURCE_COL, TEXT_COL, UNCERTAIN_COL, short_label
 from fazhi.errors import FazhiError
 from fazhi.formats import INPUT_FORMATS, OUTPUT_FORMATS, suffix_list
 
 _INPUT_HELP = (
     f"Reports to tag: files ({suffix_list(INPUT_FORMATS)}; .csv, .tsv and .jsonl are sentence tables), "
-    "directories (searched recursively), globs such as 'reports/**/*.pdf', or - for standard input."
+    "directories (searched recursively; README files and other types are skipped, in one line on stderr), "
+    "globs such as 'reports/**/*.pdf', or - for standard input."
 )
 _FORMATS_HELP = "; ".join(f"{suffix} ({what})" for suffix, what in OUTPUT_FORMATS.items())
 
@@ -52,13 +53,14 @@ def predict(
     fazhi predict 'downloads/*.pdf' --only 不足 -o gaps.csv; fazhi predict --text "……"
     """
     from fazhi.formats.writers import check_target
-    from fazhi.inputs import expand_inputs
+    from fazhi.inputs import expand_inputs, skipped_line
     from fazhi.persist import load
     from fazhi.tagging import Tagger
 
     if not inputs and not text:
         raise fail("nothing to tag: give report files, directories, globs, - for standard input, or --text")
-    reports = expand_inputs(inputs or [], text or [], text_column, lambda: sys.stdin.buffer.read(MAX_INPUT_BYTES + 1))
+    skipped: list[Path] = []
+    reports = expand_inputs(inputs or [], text or [], text_column, lambda: sys.stdin.buffer.read(MAX_INPUT_BYTES + 1), skipped)
     input_paths = {r.path.resolve() for r in reports if r.path is not None}
     with user_errors():
         for target in (output, summary):
@@ -68,6 +70,8 @@ def predict(
         raise fail(f"{output}: given as both --output and --summary")
     with user_errors():
         tagger = Tagger(load(model), proba=proba, min_confidence=min_confidence, only=frozenset(only or ()), explain=explain)
+    if skipped:
+        say(skipped_line(skipped))
     try:
         failed, tagged, rows = _run(reports, tagger, output, summary, quiet)
     except NothingTagged as nothing:
@@ -83,6 +87,8 @@ def predict(
         raise fail("interrupted; no output file was written or replaced", 130) from None
     if not quiet and output is not None and tagged:
         typer.echo(f"{output}: {rows} row(s) from {tagged} report(s)", err=True)
+    if not quiet and summary is not None and tagged:
+        typer.echo(f"{summary}: one row per report", err=True)
     if failed:
         typer.echo(f"error: {failed} of {failed + tagged} input(s) could not be tagged (see above)", err=True)
         raise typer.Exit(1)
@@ -112,7 +118,7 @@ def _run(reports, tagger, output: Path | None, summary: Path | None, quiet: bool
         for result in tag(reports, tagger):
             if result.error is not None:
                 failed += 1
-                typer.echo(f"error: {result.error}", err=True)
+                say(f"error: {result.error}")  # above the progress bar, never on its line
             else:
                 tagged += 1
                 rows_out.write(result.rows)
@@ -124,7 +130,7 @@ def _run(reports, tagger, output: Path | None, summary: Path | None, quiet: bool
         if failed and not tagged:
             raise NothingTagged(failed)  # writers drop their temporary files: no empty output
     if shown_summaries:
-        console.print(_summary_table(shown_summaries, tagger, summary))
+        console.print(_summary_table(shown_summaries, tagger))
     return failed, tagged, rows_out.rows
 
 
@@ -135,8 +141,9 @@ class NothingTagged(Exception):
         self.failed = failed
 
 
-def _summary_table(rows: list[dict], tagger, path: Path) -> Any:
-    """The summary, narrow enough for a terminal: file name, sentences, share per label."""
+def _summary_table(rows: list[dict], tagger) -> Any:
+    """The summary, narrow enough for an 80-column terminal: file name, sentences, share per
+    label under its two-character form (config.SHORT_LABELS)."""
     from fazhi.formats.terminal import table
     from fazhi.formats.writers import Column
 
@@ -148,7 +155,8 @@ def _summary_table(rows: list[dict], tagger, path: Path) -> Any:
          **{lab: r[f"share_{lab}"] for lab in labels}}
         for r in rows
     ]
-    return table(shown, columns, f"Sentences per label ({path})")
+    headers = {lab: short_label(lab) for lab in labels}
+    return table(shown, columns, "Share of sentences per label", headers)
 
 
 def _console(stderr: bool) -> Any:

@@ -11,8 +11,8 @@ import typer
 from fazhi.classifiers import CLASSIFIERS
 from fazhi.cli.common import (
     C_HELP, Calibration, Classifier, ClassWeight, DataOpt, ExperimentOpt, FeatureSet, JobsOpt, OldHeadingOpt,
-    OldHeadingWeightOpt, RunNameOpt, SectionOpt, UriOpt, app, check_output, deprecated, fail, progress,
-    user_errors, write_text_output,
+    OldHeadingWeightOpt, RunNameOpt, SectionOpt, UriOpt, VerboseOpt, app, check_output, deprecated, fail, progress,
+    user_errors, verbosity, write_text_output,
 )
 from fazhi.config import CORPUS_FILE, DEFAULT_EXPERIMENT, MODELS_DIR
 from fazhi.model import DEFAULT_CS, DEFAULTS
@@ -50,18 +50,19 @@ def train(
     heading_weight: OldHeadingWeightOpt = None,
     user_dict: Annotated[bool, typer.Option("--user-dict/--no-user-dict", help="Keep the domain terms of data/userdict.txt whole (words features).")] = DEFAULTS.user_dict,
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the classifier.")] = DEFAULTS.seed,
-    output_dir: Annotated[Path, typer.Option("--output-dir", help="Models directory: the model goes to OUTPUT_DIR/<run name>, OUTPUT_DIR/LATEST names it.")] = MODELS_DIR,
+    output_dir: Annotated[Path, typer.Option("--output-dir", help="Models directory: the model goes to OUTPUT_DIR/<run name>, OUTPUT_DIR/LATEST names it, OUTPUT_DIR/CHAMPION names the model predict and evaluate use.")] = MODELS_DIR,
     experiment: ExperimentOpt = DEFAULT_EXPERIMENT,
     run_name: RunNameOpt = None,
     tracking_uri: UriOpt = None,
     track: Annotated[bool, typer.Option("--track/--no-track", help="Log the run to MLflow and register the model.")] = True,
-    promote: Annotated[bool, typer.Option("--promote", help="Make this version @champion even if its CV macro-F1 is not better.")] = False,
+    promote: Annotated[bool, typer.Option("--promote", help="Make this model the champion (models/CHAMPION and @champion) even if its CV macro-F1 is not better.")] = False,
     jobs: JobsOpt = 1,
     tune: Annotated[bool, typer.Option("--tune", help="Choose features, classifier and C by grouped CV on this data (the sweep grid), nested so that the figure printed for the choice is honest; then train the winner. Costs about (folds + 1) sweeps.")] = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Cross-validate by report, fit on all data, save under models/, log to MLflow.
 
-    Prints out-of-fold per-label precision/recall/F1, macro-F1 and accuracy next to a majority-class baseline. The fitted pipeline is saved as joblib with a JSON card; with tracking on, it is also logged and registered as `fazhi-sentence`, and the alias @champion moves to it only if its CV macro-F1 beats the champion's.
+    Prints out-of-fold per-label precision/recall/F1, macro-F1 and accuracy next to a majority-class baseline. The fitted pipeline is saved as joblib with a JSON card; with tracking on, it is also logged and registered as `fazhi-sentence`. The champion (models/CHAMPION, what predict and evaluate use by default, and the alias @champion) moves to it only if its CV macro-F1 beats the champion's on the same data.
     """
     from fazhi.evaluation import n_folds
     from fazhi.formats.terminal import format_calibration, format_report, format_variants
@@ -80,7 +81,7 @@ def train(
     dataset = _load(data)
     tuned = _tune(dataset, config, jobs) if tune else None
     config = tuned.best if tuned else config
-    with user_errors(), progress("cross-validating", total=n_folds(dataset)) as advance:
+    with verbosity(verbose), user_errors(), progress("cross-validating", total=n_folds(dataset)) as advance:
         result = run_training(config, dataset, output_dir=output_dir, run_name=run_name, track=track,
                               tracking_uri=tracking_uri, experiment=experiment, promote=promote, jobs=jobs, on_fold=advance)
     typer.echo(f"{dataset.path}: {len(dataset)} sentences, {result.cv.n_folds}-fold CV grouped by report ({result.cv.seconds:.1f} s)")
@@ -94,6 +95,7 @@ def train(
         typer.echo(f"MLflow run {result.mlflow['run_id']}; model {result.mlflow['model_uri']}")
         typer.echo(result.mlflow["promotion"])
     typer.echo(f"saved {result.saved}")
+    typer.echo(result.champion.message)
 
 
 def _tune(dataset, config, jobs: int):
@@ -141,10 +143,11 @@ def sweep(
     track: Annotated[bool, typer.Option("--track/--no-track", help="Log a parent run with one nested run per configuration.")] = True,
     output: Annotated[Optional[Path], typer.Option("--output", help="Also write the ranked table (Markdown) to this file.")] = None,
     jobs: JobsOpt = 2,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Grouped CV of every feature set × classifier × C; a ranked table at the end.
 
-    One MLflow parent run holds a nested run per configuration; the table is logged as an artifact. Models are not saved: train the best one with `fazhi train`.
+    One MLflow parent run (named after the grid) holds a nested run per configuration (named after its settings); the table is logged as an artifact. Prints the parent run's id and the address of the comparison of its runs in `fazhi ui`. Models are not saved: train the best one with `fazhi train`.
     """
     from fazhi.sweep import grid_configs
     from fazhi.sweep import sweep as run_sweep
@@ -161,9 +164,16 @@ def sweep(
     configs = grid_configs(feats, clfs, cvals, class_weight=class_weight.value, section=_section(section, heading),
                            calibration=calibration.value)
     command = "fazhi sweep " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["sweep"] else "fazhi sweep"
-    with user_errors(), progress("sweep", total=len(configs)) as advance:
+    with verbosity(verbose), user_errors(), progress("sweep", total=len(configs)) as advance:
         result = run_sweep(configs, dataset, jobs=jobs, track=track, tracking_uri=tracking_uri, experiment=experiment,
                            run_name=run_name, command=command, on_config=advance)
     typer.echo(result.table)
     if output is not None:
         write_text_output(output, result.table)
+    if result.run_id is not None:
+        from fazhi.config import tracking_uri as store
+        from fazhi.mlflow_ui import compare_url, ui_base
+
+        where = "" if store(tracking_uri).startswith(("http://", "https://")) else " (with `fazhi ui` running)"
+        typer.echo(f"MLflow parent run {result.run_id}; its {len(result.rows)} runs side by side{where}:")
+        typer.echo(compare_url(ui_base(tracking_uri), [r["run_id"] for r in result.rows], result.experiment_id))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fazhi.config import EXPLANATION_COL, HEADING_COL, SOURCE_COL, TEXT_COL
+from fazhi.config import EXPLANATION_COL, HEADING_COL, SOURCE_COL, TEXT_COL, short_label
 from fazhi.formats.writers import Column
 
 
@@ -25,20 +25,26 @@ class TerminalTable:
     def write(self, rows: list[dict]) -> None:
         if rows:
             shown = [{**r, TEXT_COL: f"{r[TEXT_COL]}\n  ↳ {r[EXPLANATION_COL]}"} if r.get(EXPLANATION_COL) else r for r in rows]
-            self.console.print(table(shown, self.columns, rows[0][SOURCE_COL]))
+            headers = {c.name: "p_" + short_label(c.name[2:]) for c in self.columns if c.name.startswith("p_")}
+            self.console.print(table(shown, self.columns, rows[0][SOURCE_COL], headers))
             self.rows += len(rows)
 
 
-def table(rows: list[dict], columns: list[Column], title: str | None = None) -> Any:
+def table(rows: list[dict], columns: list[Column], title: str | None = None, headers: dict[str, str] | None = None) -> Any:
+    """A rich table; `headers` renames columns on screen (short forms, so 80 columns suffice)."""
+    from rich import box
     from rich.table import Table
     from rich.text import Text  # plain text: "[2023]" in a report is not rich markup
 
-    t = Table(title=title, title_justify="left", show_lines=False)
+    # No vertical rules, no outer edge, no padding: columns one space apart, so six label
+    # columns and a readable file name fit 80 columns.
+    t = Table(title=title, title_justify="left", show_lines=False, box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 0))
     for c in columns:
         numeric = c.kind in ("int", "float", "pct")
         # Long text columns fold; the first one keeps room to stay readable.
         wide = not numeric and c is next((x for x in columns if x.kind == "str"), None)
-        t.add_column(c.name, justify="right" if numeric else "left", overflow="fold", min_width=12 if wide else None)
+        t.add_column((headers or {}).get(c.name, c.name), justify="right" if numeric else "left", overflow="fold",
+                     min_width=12 if wide else None, no_wrap=numeric)
     for row in rows:
         t.add_row(*(Text(_show(row.get(c.name), c.kind)) for c in columns))
     return t
