@@ -25,6 +25,8 @@ from fazhi.formats.webpage import read_html
         ("<ruby>汉<rt>hàn</rt>字<rp>(</rp></ruby>", ["汉字"]),  # pronunciation is not text
         ("<p>a<span>\n</span>b</p>", ["a", "b"]),  # a source line break between tags ends a line
         ("<p>a<span> \t </span>b</p>", ["a b"]),
+        # Spaces between inline elements separate items, even between hanzi (issue 13).
+        ("<div><span>发布时间:2023年07月07日</span> <span>来源:重庆人大</span></div>", ["发布时间:2023年07月07日 来源:重庆人大"]),
         ("</p>stray</div>end", ["strayend"]),
         ("<hr role='navigation'>a<hr>b", ["a", "b"]),
     ],

@@ -39,6 +39,9 @@ _ASCII_SPACES = frozenset(" \n\t\f\r")
 _SPACES = re.compile(r"\s+")
 _CJK = "\u2e80-\u9fff\u3000-\u303f\uff00-\uffef"
 _SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
+# Spaces between two inline elements (`<span>…07日</span> <span>来源…</span>`) separate
+# items: kept as one space, while spaces inside CJK text (source line wrapping) go.
+_BETWEEN_TAGS = "\ue000"  # private use: no page text contains it, no regex takes it for a space
 
 
 def read_html(path: Path, raw: bytes) -> list[str]:
@@ -47,7 +50,8 @@ def read_html(path: Path, raw: bytes) -> list[str]:
     page = _Text()
     page.feed(text)
     page.close()
-    lines = (_SPACE_BETWEEN_CJK.sub("", line).strip() for line in "".join(page.out).split("\n"))
+    lines = (_SPACE_BETWEEN_CJK.sub("", line).replace(_BETWEEN_TAGS, " ").strip()
+             for line in "".join(page.out).split("\n"))
     return [line for line in lines if line]
 
 
@@ -79,7 +83,7 @@ class _Text(HTMLParser):
         if self.dropped or self.ruby:
             return
         if not self.preserve and all(ch in _ASCII_SPACES for ch in text):
-            text = "\n" if "\n" in text else " "  # a line break between tags ends a line
+            text = "\n" if "\n" in text else _BETWEEN_TAGS  # a line break between tags ends a line
         if text != "\n":
             text = _SPACES.sub(" ", text)  # source line breaks inside a paragraph are layout
         self.out.append(text)
