@@ -190,13 +190,19 @@ def test_data_that_cannot_train_an_honest_model_is_refused_by_check_train_and_sw
     one_label = _labeled(tmp_path / "one_label.csv", [(f"r{i % 3}", f"句子{i}。", "其他") for i in range(12)])
     one_report = _labeled(tmp_path / "one_report.csv", [(f"r{i % 3}", f"句子{i}。", "其他") for i in range(12)]
                           + [("r0", "存在不足。", "不足")])
+    one_report_why = "label '不足' occurs in one report only (r0, 1 sentence(s))"
     for data, fragments in ((one_label, ["every sentence is labeled '其他'", "at least two labels"]),
-                            (one_report, ["label '不足' occurs in one report only (r0, 1 sentence(s))"])):
-        assert_one_line_error(run("data", "check", str(data)), str(data), *fragments)
+                            (one_report, [one_report_why])):
         assert_one_line_error(run("train", "--data", str(data), "--no-track", "--output-dir", str(tmp_path / "m")),
                               *fragments)
         assert_one_line_error(run("sweep", "--data", str(data), "--no-track", "--jobs", "1"), *fragments)
     assert not (tmp_path / "m").exists()
+    assert_one_line_error(run("data", "check", str(one_label)), str(one_label), "at least two labels")
+    # A user's own labels are trained with the corpus: data check warns, it does not refuse.
+    checked = run("data", "check", str(one_report))
+    assert checked.exit_code == 0 and "OK" in checked.output
+    assert checked.stderr.startswith("warning: ") and one_report_why in checked.stderr
+    assert "--data data/sentences.csv --data FILE" in checked.stderr
 
 
 @pytest.mark.parametrize("hostile_table", ["long row", "short row", "nested json"])
