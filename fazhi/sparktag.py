@@ -226,10 +226,19 @@ def spark_tag(spark, input_path: str, output: str, model_uri: str, text_column: 
     """Read INPUT, tag it, write OUTPUT as Parquet; the counts of rows read and written."""
     check_paths(input_path, output, force)
     df = read_table(spark, input_path)
+    if text_column not in df.columns:
+        raise ReadError(f"{input_path}: no column {text_column!r} (columns: {', '.join(df.columns) or 'none'}); "
+                        "choose one with --text-column")
+    # A file smaller than a block (or a multi-line CSV, which cannot be split) is one
+    # partition, one task: spread the rows over every core of the cluster first.
+    cores = spark.sparkContext.defaultParallelism
+    if df.rdd.getNumPartitions() < cores:
+        df = df.repartition(cores)
     renamed: dict[str, str] = {}
     tagged = tag_frame(spark, df, model_uri, text_column, reports, renamed)
     write_parquet(spark, tagged, output, [input_path], force)
-    return SparkTagResult(df.count(), spark.read.parquet(output).count(), output, renamed)
+    rows_out = spark.read.parquet(output).count()  # from the Parquet footers: no second pass over the data
+    return SparkTagResult(df.count() if reports else rows_out, rows_out, output, renamed)
 
 
 def first_line(exc: BaseException) -> str:

@@ -31,12 +31,12 @@ def spark_tag(
     and text. Examples: fazhi spark-tag sentences.parquet -o tagged.parquet;
     fazhi spark-tag reports.jsonl --reports -o tagged.parquet --master local[2]
     """
-    import importlib.util
-
     from fazhi import sparktag
 
-    if importlib.util.find_spec("pyspark") is None:
-        raise fail(f"spark-tag needs PySpark, which is not installed: {sparktag.INSTALL_HINT}")
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        raise fail(f"spark-tag needs PySpark, which is not installed: {sparktag.INSTALL_HINT}") from None
     from fazhi.serving import pyfunc_model
 
     with user_errors():
