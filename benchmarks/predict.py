@@ -1,6 +1,7 @@
 """Speed and memory of `fazhi predict` (issue 5), measured in one run.
 
-1. Throughput: sentences/s of the tagging core (Tagger.tag, one report at a time) on
+1. Throughput: sentences/s of the tagging core (Tagger.tag_reports: reports already
+   read and segmented → rows and summaries, as `fazhi predict` runs it) on
    ≥200,000 sentences made by repeating the seed reports, against bare `jieba.lcut`
    over the same sentences in the same process; for the default model and the
    character-only model (which needs no jieba).
@@ -71,8 +72,8 @@ def throughput(model_dir: Path, reports: list[tuple[str, list]]) -> tuple[float,
     n = sum(len(s) for _, s in reports)
     gc.collect()
     start = time.perf_counter()
-    for name, sentences in reports:
-        tagger.tag(name, sentences)
+    for _ in tagger.tag_reports(reports):
+        pass
     t_model = time.perf_counter() - start
     texts = [s.text for _, sentences in reports for s in sentences]
     gc.collect()

@@ -1,4 +1,4 @@
-"""The MLflow model registry: the model logged with its signature, registered, and promoted to @champion.
+"""The MLflow model registry: the pyfunc model logged with its signature, registered, and promoted to @champion.
 
 Imported through fazhi.tracking, which sets MLflow's quiet defaults before MLflow loads.
 """
@@ -12,42 +12,91 @@ import numpy as np
 from mlflow.tracking import MlflowClient
 
 from fazhi.champion import Score, beats
-from fazhi.config import CHAMPION_ALIAS, HEADING_COL, REGISTERED_MODEL, SECTION_COL, TEXT_COL
-from fazhi.trusted import TRUSTED_TYPES
+from fazhi.config import (
+    CHAMPION_ALIAS, CONFIDENCE_COL, LABEL_COL, REGISTERED_MODEL, SECTION_COL, TEXT_COL, label_order, proba_col,
+)
 
 CV_METRIC = "cv_macro_f1"  # the figure that decides who is champion
 FEATURES_DIR = Path(__file__).resolve().parent.parent / "features"
+# What the logged model installs (pinned to the versions it was trained with: a pickled
+# scikit-learn model predicts the same only under the same versions).
+REQUIREMENTS = ("mlflow", "scikit-learn", "numpy", "scipy", "pandas", "joblib", "cloudpickle")
 
 
-def signature():
-    """text (required), section or heading (optional) in; one label string per row out."""
+def signature(labels: list[str]):
+    """One label, its confidence and a probability per label out. No input schema: MLflow
+    would turn a list of strings into an unnamed column and reject it, and the model
+    checks its input itself (features.pyfunc.sentences)."""
     from mlflow.models import ModelSignature
     from mlflow.types import ColSpec, Schema
 
     return ModelSignature(
-        inputs=Schema([ColSpec("string", TEXT_COL), ColSpec("string", SECTION_COL, required=False),
-                       ColSpec("string", HEADING_COL, required=False)]),
-        outputs=Schema([ColSpec("string")]),
+        inputs=None,
+        outputs=Schema([ColSpec("string", LABEL_COL), ColSpec("double", CONFIDENCE_COL),
+                        *(ColSpec("double", proba_col(lab)) for lab in labels)]),
     )
 
 
-def log_model(pipeline, example: np.ndarray):
-    """Log the fitted pipeline (skops) with signature and a DataFrame example; register it.
+def requirements(classifier) -> list[str]:
+    """pip requirements of the model: its stack at the versions of this environment, jieba if it segments words."""
+    from importlib.metadata import version
 
-    A DataFrame example, not a list: a list gives no usable signature (STACK-NOTES.md).
+    from features.tokenize import JiebaTokenizer
+
+    names = list(REQUIREMENTS)
+    if any(isinstance(v, JiebaTokenizer) for v in classifier.get_params(deep=True).values()):
+        names.append("jieba")
+    return [f"{name}=={version(name)}" for name in names]
+
+
+def pyfunc_parts(classifier, workdir: Path, example: np.ndarray) -> dict:
+    """Arguments of mlflow.pyfunc.log_model / save_model for a fitted classifier.
+
+    The classifier goes in as a joblib artifact written to `workdir`, served by
+    features.pyfunc.SentenceModel; features/ travels along as code. `example`: rows of
+    [text, section], shown as a DataFrame example (a list gives no usable example,
+    STACK-NOTES.md).
     """
-    import mlflow.sklearn
+    import joblib
     import pandas as pd
 
-    return mlflow.sklearn.log_model(
-        pipeline,
-        name="model",
-        signature=signature(),
-        input_example=pd.DataFrame({TEXT_COL: example[:, 0], SECTION_COL: example[:, 1]}),
-        registered_model_name=REGISTERED_MODEL,
-        skops_trusted_types=TRUSTED_TYPES,
-        code_paths=[str(FEATURES_DIR)],
-    )
+    from features.pyfunc import CLASSIFIER_ARTIFACT
+
+    labels = label_order(str(c) for c in classifier.classes_)
+    path = Path(workdir) / "classifier.joblib"
+    joblib.dump(classifier, path, compress=3)
+    return {
+        "python_model": str(FEATURES_DIR / "pyfunc_entry.py"),  # models from code: no pickled wrapper
+        "model_config": {"label_column": LABEL_COL, "confidence_column": CONFIDENCE_COL,
+                         "proba_columns": [[lab, proba_col(lab)] for lab in labels]},  # a list: YAML sorts mappings
+        "artifacts": {CLASSIFIER_ARTIFACT: str(path)},
+        "code_paths": [str(FEATURES_DIR)],
+        "signature": signature(labels),
+        "input_example": pd.DataFrame({TEXT_COL: example[:, 0], SECTION_COL: example[:, 1]}),
+        "pip_requirements": requirements(classifier),
+    }
+
+
+def log_model(classifier, example: np.ndarray):
+    """Log the fitted classifier as a pyfunc model (features.pyfunc.SentenceModel) and register it."""
+    import tempfile
+
+    import mlflow.pyfunc
+
+    with tempfile.TemporaryDirectory(prefix="fazhi-model-") as work:
+        return mlflow.pyfunc.log_model(name="model", registered_model_name=REGISTERED_MODEL,
+                                       **pyfunc_parts(classifier, Path(work), example))
+
+
+def save_pyfunc(classifier, path: Path, example: np.ndarray) -> Path:
+    """Save the fitted classifier as a pyfunc model directory at `path` (not registered)."""
+    import tempfile
+
+    import mlflow.pyfunc
+
+    with tempfile.TemporaryDirectory(prefix="fazhi-model-") as work:
+        mlflow.pyfunc.save_model(path=str(path), **pyfunc_parts(classifier, Path(work), example))
+    return Path(path)
 
 
 def champion_score(client: MlflowClient) -> tuple[str | None, Score | None]:

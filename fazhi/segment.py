@@ -104,3 +104,12 @@ def iter_sentences(lines: Iterable[str], report_id: str = "") -> Iterator[Senten
             if level is not None:
                 stack.append((level, text))
             position += 1
+
+
+def report_rows(text):
+    """(position, heading, section, text) of every sentence of a report's whole text.
+
+    What `fazhi spark-tag --reports` runs inside Spark (no type hints: Spark would read
+    them as a pandas UDF's).
+    """
+    return [(s.position, s.heading, s.section, s.text) for s in iter_sentences(text_lines(text or ""))]

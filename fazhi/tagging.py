@@ -48,6 +48,7 @@ class Tagger:
             raise ModelError(f"--only {' '.join(unknown)}: not a label of this model ({' '.join(self.labels)})")
         # Column of predict_proba for each label in display order.
         self._column_of = [self.model.labels.index(lab) for lab in self.labels]
+        self._proba_cols = [proba_col(lab) for lab in self.labels]
         self._explainer = None
         if self.explain:
             from fazhi.explain import Explainer
@@ -80,31 +81,70 @@ class Tagger:
 
     def tag(self, source: str, sentences: Sequence[Sentence]) -> tuple[list[dict], dict]:
         """Rows (after --only) and the summary row of one report's sentences."""
+        return next(self.tag_reports([(source, sentences)]))
+
+    def tag_reports(self, reports: Iterable[tuple[str, Sequence[Sentence]]]) -> Iterator[tuple[list[dict], dict]]:
+        """(rows, summary) of each (source, sentences), in order.
+
+        Sentences of consecutive reports go to the model together, up to about CHUNK
+        sentences or CHUNK_CHARS characters at a time: each call of the model costs
+        milliseconds whatever its size, more than a typical report's sentences themselves.
+        """
+        batch: list[tuple[str, Sequence[Sentence]]] = []
+        size = chars = 0
+        for source, sentences in reports:
+            batch.append((source, sentences))
+            size += len(sentences)
+            chars += sum(len(s.text) for s in sentences)
+            if size >= CHUNK or chars >= CHUNK_CHARS:
+                yield from self._tag_batch(batch)
+                batch, size, chars = [], 0, 0
+        yield from self._tag_batch(batch)
+
+    def _tag_batch(self, batch: list[tuple[str, Sequence[Sentence]]]) -> Iterator[tuple[list[dict], dict]]:
+        sentences = [s for _, report in batch for s in report]
+        if not sentences:  # only empty reports (or none)
+            for source, _ in batch:
+                yield [], self._summary(source, 0, Counter(), 0)
+            return
+        chunks = list(_chunks(sentences))
+        proba = np.vstack([self.predict_proba(chunk) for chunk in chunks])
+        best = proba.argmax(axis=1)
+        labels = [self.labels[k] for k in best.tolist()]
+        # Rounded before the threshold test, so a row shown with confidence 0.6 is never
+        # marked uncertain at --min-confidence 0.6 (Python's round, as always).
+        confidences = [round(c, 4) for c in proba[np.arange(len(best)), best].tolist()]
+        probas = [[round(q, 4) for q in p] for p in proba.tolist()] if self.proba else None
+        why = None
+        if self._explainer is not None:
+            why, done = [], 0
+            for chunk in chunks:
+                why += self._explain(chunk, labels[done : done + len(chunk)])
+                done += len(chunk)
+        start = 0
+        for source, report in batch:
+            end = start + len(report)
+            yield self._rows(source, report, labels, confidences, probas, why, start, end)
+            start = end
+
+    def _rows(self, source, sentences, labels, confidences, probas, why, start, end) -> tuple[list[dict], dict]:
+        counts = Counter(labels[start:end])
+        threshold, only = self.min_confidence, self.only
+        uncertain = sum(c < threshold for c in confidences[start:end]) if threshold is not None else 0
         rows: list[dict] = []
-        counts: Counter[str] = Counter()
-        uncertain = 0
-        for chunk in _chunks(sentences):
-            proba = self.predict_proba(chunk)
-            best = proba.argmax(axis=1)
-            why = self._explain(chunk, [self.labels[k] for k in best]) if self._explainer else None
-            for i, (s, k, p) in enumerate(zip(chunk, best.tolist(), proba.tolist())):
-                # Rounded before the threshold test, so a row shown with confidence
-                # 0.6 is never marked uncertain at --min-confidence 0.6.
-                label, confidence = self.labels[k], round(p[k], 4)
-                counts[label] += 1
-                low = self.min_confidence is not None and confidence < self.min_confidence
-                uncertain += low
-                if self.only and label not in self.only:
-                    continue
-                row = {SOURCE_COL: source, INDEX_COL: s.position, HEADING_COL: s.heading, TEXT_COL: s.text,
-                       LABEL_COL: label, CONFIDENCE_COL: confidence}
-                if self.min_confidence is not None:
-                    row[UNCERTAIN_COL] = low
-                if self.proba:
-                    row.update((proba_col(lab), round(q, 4)) for lab, q in zip(self.labels, p))
-                if why is not None:
-                    row[EXPLANATION_COL] = why[i]
-                rows.append(row)
+        for i, s in zip(range(start, end), sentences):
+            label = labels[i]
+            if only and label not in only:
+                continue
+            row = {SOURCE_COL: source, INDEX_COL: s.position, HEADING_COL: s.heading, TEXT_COL: s.text,
+                   LABEL_COL: label, CONFIDENCE_COL: confidences[i]}
+            if threshold is not None:
+                row[UNCERTAIN_COL] = confidences[i] < threshold
+            if probas is not None:
+                row.update(zip(self._proba_cols, probas[i]))
+            if why is not None:
+                row[EXPLANATION_COL] = why[i]
+            rows.append(row)
         return rows, self._summary(source, len(sentences), counts, uncertain)
 
     def _explain(self, chunk: Sequence[Sentence], labels: list[str]) -> list[str]:
@@ -155,18 +195,37 @@ class Result:
 
 
 def tag(reports: Iterable[Report], tagger: Tagger) -> Iterator[Result]:
-    """Read, segment and tag reports one at a time; a report that cannot be read
-    yields its one-line error and the rest go on."""
+    """Read, segment and tag reports one after another, yielding one Result per report
+    part in order; a report that cannot be read yields its one-line error and the rest
+    go on. At most about CHUNK sentences or CHUNK_CHARS characters (plus one report) are
+    held at a time."""
+    pending: list[Result] = []  # results in input order; rows still to come for those in `parts`
+    parts: list[tuple[str, list[Sentence]]] = []
+    size = chars = 0
+
+    def flush() -> Iterator[Result]:
+        tagged = tagger.tag_reports(parts) if parts else iter(())
+        for result in pending:
+            if result.error is None:
+                result.rows, result.summary = next(tagged)
+            yield result
+
     for report in reports:
         try:
-            parts = report.parts()
+            report_parts = report.parts()
         except ReadError as exc:
-            yield Result(report, error=str(exc))
-            continue
-        for name, lines in parts:
+            pending.append(Result(report, error=str(exc)))
+            report_parts = []
+        for name, lines in report_parts:
             sentences = list(iter_sentences(lines, name))
             if not sentences:
-                yield Result(report, error=f"{name}: no sentences")
+                pending.append(Result(report, error=f"{name}: no sentences"))
                 continue
-            rows, summary = tagger.tag(name, sentences)
-            yield Result(report, rows, summary)
+            pending.append(Result(report))
+            parts.append((name, sentences))
+            size += len(sentences)
+            chars += sum(len(s.text) for s in sentences)
+        if size >= CHUNK or chars >= CHUNK_CHARS or not parts:  # a full batch, or only errors waiting
+            yield from flush()
+            pending, parts, size, chars = [], [], 0, 0
+    yield from flush()

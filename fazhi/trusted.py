@@ -5,7 +5,9 @@ hostile file runs whatever it says. fazhi reads its model.joblib files with a
 restricted unpickler that resolves only the classes fazhi pipelines are built from
 (TRUSTED_CLASSES) and refuses anything else before calling it. MLflow models are read
 only in skops format, with fazhi's own list of trusted types, never the list the
-model's MLmodel file carries (a hostile model would simply list what it needs).
+model's MLmodel file carries (a hostile model would simply list what it needs), or, for
+fazhi's pyfunc model (features.pyfunc), by unpickling its classifier artifact as above;
+the model's own code is never run.
 """
 
 from __future__ import annotations
@@ -32,11 +34,15 @@ TRUSTED_CLASSES: dict[str, tuple[str, ...]] = {
     "sklearn.isotonic": ("IsotonicRegression",),
     "sklearn.model_selection": ("StratifiedKFold",),  # ReportCalibrated's folds without report ids
     "sklearn.preprocessing": ("LabelBinarizer",),
-    "features.text": ("SentenceInput", "SectionVectorizer", "HeadingVectorizer"),
+    "features.text": ("SentenceInput", "CharVectorizer", "SectionVectorizer", "HeadingVectorizer"),
     "features.tokenize": ("JiebaTokenizer",),
     "features.cues": ("CueFeatures",),
     "features.dropout": ("SectionDropout",),
     "features.calibration": ("ReportCalibrated",),
+    # Never in a model file (caches and the pyfunc wrapper), listed so that every class of
+    # features/ is known here (tests/test_trusted.py): restoring them calls nothing.
+    "features.ngrams": ("GramIndex", "KeyTable"),
+    "features.pyfunc": ("SentenceModel",),
     "joblib.numpy_pickle": ("NumpyArrayWrapper",),
     "numpy": ("ndarray", "dtype"),
     "numpy._core.multiarray": ("_reconstruct", "scalar"),
@@ -48,6 +54,7 @@ TRUSTED_CLASSES: dict[str, tuple[str, ...]] = {
 TRUSTED_TYPES: list[str] = [
     "features.tokenize.JiebaTokenizer",
     "features.text.SentenceInput",
+    "features.text.CharVectorizer",
     "features.text.SectionVectorizer",
     "features.cues.CueFeatures",
     "features.dropout.SectionDropout",
@@ -118,9 +125,10 @@ def load_mlflow(uri: str, store: str | None) -> Any:
         mlflow.set_tracking_uri(tracking_uri(store))
         with tempfile.TemporaryDirectory(prefix="fazhi-model-") as tmp:
             local = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=tmp))
-            flavor = Model.load(str(local)).flavors.get("sklearn")
+            flavors = Model.load(str(local)).flavors
+            flavor = flavors.get("sklearn")
             if not flavor:
-                raise ModelError(f"{uri}: not a scikit-learn model (no sklearn flavor in its MLmodel)")
+                return _load_pyfunc_classifier(uri, local, flavors.get("python_function") or {})
             fmt = flavor.get("serialization_format", "pickle")
             if fmt != "skops":
                 raise ModelError(f"{uri}: saved in {fmt} format, which runs code when loaded; "
@@ -133,6 +141,20 @@ def load_mlflow(uri: str, store: str | None) -> Any:
         raise
     except Exception as exc:  # MLflow raises many types for a bad URI or store
         raise ModelError(f"{uri}: cannot load model ({type(exc).__name__}: {exc})".splitlines()[0]) from None
+
+
+def _load_pyfunc_classifier(uri: str, local: Path, flavor: dict) -> Any:
+    """The classifier inside fazhi's pyfunc model (features.pyfunc), read as any model.joblib
+    is: with the trusted unpickler. The model's own code is never run here."""
+    from features.pyfunc import CLASSIFIER_ARTIFACT
+
+    artifact = (flavor.get("artifacts") or {}).get(CLASSIFIER_ARTIFACT, {}).get("path")
+    if not artifact:
+        raise ModelError(f"{uri}: not a fazhi model (neither an sklearn flavor nor a {CLASSIFIER_ARTIFACT!r} artifact)")
+    file = (local / artifact).resolve()
+    if not file.is_relative_to(local.resolve()):
+        raise ModelError(f"{uri}: its MLmodel points outside the model directory")
+    return load_joblib(file)
 
 
 def _load_skops(uri: str, file: Path) -> Any:

@@ -14,8 +14,6 @@ sentence: `…作用发挥还不够。` states a problem, `针对…不足等问
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -44,7 +42,10 @@ CUE_GROUPS: dict[str, tuple[str, ...]] = {
 }
 _TAIL_GROUPS = ("deficiency", "pending")
 _TAIL_CHARS = 8  # "the end of the sentence": the last 8 characters before its final punctuation
-_END_PUNCT = re.compile(r"[。！？；;!?，,、\s]+$")
+# Stripped from the end of a sentence before its tail is taken: closing punctuation and
+# every whitespace character (those for which str.isspace() is true; tests/test_cues.py).
+_SPACES = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
+_END_CHARS = "。！？；;!?，,、" + _SPACES
 
 
 class CueFeatures(TransformerMixin, BaseEstimator):
@@ -78,21 +79,53 @@ class CueFeatures(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X):
+        # Every cue of every text found at once (features.ngrams): the same values as
+        # `p in text`, `text.count(p)` and `p in tail` (no cue overlaps itself, so
+        # counting occurrences equals str.count; tests/test_cues.py compares both).
+        from features.ngrams import codepoints, rows_of
+
         texts = self._texts(X)
-        rows = []
-        for text in texts:
-            ind = [1.0 if p in text else 0.0 for _, p in self.patterns_]
-            counts = [np.log1p(sum(text.count(p) for p in CUE_GROUPS[g])) for g in self.groups_]
-            tail = _END_PUNCT.sub("", text)[-_TAIL_CHARS:]
-            tails = [1.0 if any(p in tail for p in CUE_GROUPS[g]) else 0.0 for g in self.groups_ if g in _TAIL_GROUPS]
-            rows.append(ind + counts + tails)
-        return sparse.csr_matrix(np.array(rows, dtype=float).reshape(len(texts), len(self.feature_names_)))
+        n, n_patterns = len(texts), len(self.patterns_)
+        codes, starts = codepoints(texts)
+        positions, found, lengths = self._cue_index().find(codes)
+        rows = rows_of(positions, starts)
+        counts = np.bincount(rows * n_patterns + found, minlength=n * n_patterns).reshape(n, n_patterns)
+        # The tail: the last _TAIL_CHARS characters before the closing punctuation.
+        ends = starts + np.fromiter((len(t.rstrip(_END_CHARS)) for t in texts), dtype=np.int64, count=n)
+        in_tail = (positions >= np.maximum(starts, ends - _TAIL_CHARS)[rows]) & (positions + lengths <= ends[rows])
+        tail_counts = np.bincount(rows[in_tail] * n_patterns + found[in_tail], minlength=n * n_patterns).reshape(n, n_patterns)
+        # patterns_ lists the cues group by group: a group's count is the sum over its run of columns.
+        group_starts = np.cumsum([0] + [len(CUE_GROUPS[g]) for g in self.groups_[:-1]])
+        tail_groups = [k for k, g in enumerate(self.groups_) if g in _TAIL_GROUPS]
+        out = np.hstack([
+            (counts > 0).astype(float),
+            np.log1p(np.add.reduceat(counts, group_starts, axis=1).astype(float)),
+            (np.add.reduceat(tail_counts, group_starts, axis=1)[:, tail_groups] > 0).astype(float),
+        ])
+        return sparse.csr_matrix(out.reshape(n, len(self.feature_names_)))
+
+    def _cue_index(self):
+        """A GramIndex of the cues (value: index in patterns_); built once, not pickled."""
+        cached = self.__dict__.get("_cue_index_cache")
+        if cached is None or cached[0] is not self.patterns_:
+            from features.ngrams import GramIndex
+
+            columns = {p: i for i, (_, p) in enumerate(self.patterns_)}
+            if len(columns) != len(self.patterns_):
+                raise ValueError("a cue appears in two groups; each cue must belong to one group")
+            cached = self._cue_index_cache = (self.patterns_, GramIndex(columns))
+        return cached[1]
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_cue_index_cache", None)
+        return state
 
     def _texts(self, X):
         arr = np.asarray(X, dtype=object)
         if arr.ndim == 2:
             arr = arr[:, self.column] if arr.shape[1] > 1 else arr[:, 0]
-        return ["" if t is None else str(t) for t in arr]
+        return [t if type(t) is str else ("" if t is None else str(t)) for t in arr]
 
     def get_feature_names_out(self, input_features=None):
         return self.feature_names_

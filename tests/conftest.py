@@ -60,3 +60,26 @@ def store(tmp_path, monkeypatch) -> str:
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
     return uri
+
+
+@pytest.fixture(scope="session")
+def registered(tmp_path_factory, small_corpus):
+    """The default model as `fazhi train` logs it, the champion of a fresh SQLite store.
+
+    .uri: the store; .model_uri: models:/fazhi-sentence@champion; .saved: the same model
+    as `fazhi train` saved it under models/ (what `fazhi predict` loads by default).
+    """
+    from types import SimpleNamespace
+
+    from typer.testing import CliRunner
+
+    from fazhi.cli import app
+    from fazhi.config import CHAMPION_ALIAS, REGISTERED_MODEL
+
+    root = tmp_path_factory.mktemp("registry")
+    uri = f"sqlite:///{root / 'mlflow.db'}"
+    result = CliRunner().invoke(app, ["train", "--data", str(small_corpus), "--tracking-uri", uri,
+                                      "--output-dir", str(root / "models"), "--run-name", "champion"])
+    assert result.exit_code == 0, result.output
+    saved = Path((root / "models" / "LATEST").read_text(encoding="utf-8").strip())
+    return SimpleNamespace(uri=uri, root=root, model_uri=f"models:/{REGISTERED_MODEL}@{CHAMPION_ALIAS}", saved=saved)

@@ -21,3 +21,22 @@ def test_cues_read_only_the_text_column_and_are_non_negative():
     a = cues.transform(np.array([["开展工作。", "存在的问题"]], dtype=object)).toarray()
     b = cues.transform(np.array([["开展工作。", ""]], dtype=object)).toarray()
     assert (a == b).all() and (a >= 0).all()
+
+
+def test_cues_are_exactly_those_of_the_per_sentence_loop_they_replaced(corpus_rows):
+    from reference_features import cue_transform, same_matrix
+
+    odd = ["", "不", "不不不不", "存在存在还存在问题。", "仍有不足，，。。  ", "参差不齐参差不", "不能完全不能完",
+           "这是不够的\n", "有待。\n\n", "a不够b，\n" * 3, "𠀀不足𠀁", "短板\u3000\u3000", "尚未\xa0", "不足\x00不足"]
+    texts = [r["text"] for r in corpus_rows] + odd
+    for groups in (None, ("deficiency", "plan"), ("negation",)):
+        cues = CueFeatures(groups=groups).fit([["x", ""]])
+        assert same_matrix(cues.transform(texts), cue_transform(cues, texts)), groups
+        X = np.array([[t, "二、存在的不足"] for t in texts], dtype=object)
+        assert same_matrix(cues.transform(X), cue_transform(cues, X))
+
+
+def test_the_whitespace_stripped_before_the_tail_is_every_character_python_calls_space():
+    from features.cues import _SPACES
+
+    assert set(_SPACES) == {chr(c) for c in range(0x110000) if chr(c).isspace()}

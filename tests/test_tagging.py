@@ -127,6 +127,20 @@ def test_large_reports_are_predicted_in_chunks_with_the_same_result(model, monke
     assert calls == [4] * (len(sentences) // 4) + ([len(sentences) % 4] if len(sentences) % 4 else [])
 
 
+def test_consecutive_reports_share_model_calls_and_get_the_rows_they_get_alone(model, monkeypatch):
+    reports = [(f"r{i}.txt", segment(mk.REPORT_TEXT * (i + 1), f"r{i}")) for i in range(5)]
+    alone = [Tagger(model, proba=True, min_confidence=0.7).tag(name, s) for name, s in reports]
+    calls = []
+    original = model.pipeline.predict_proba
+    monkeypatch.setattr(model.pipeline, "predict_proba", lambda X: calls.append(len(X)) or original(X), raising=False)
+    assert list(Tagger(model, proba=True, min_confidence=0.7).tag_reports(reports)) == alone
+    assert calls == [sum(len(s) for _, s in reports)]  # one call: a model call costs milliseconds
+    calls.clear()
+    monkeypatch.setattr(tagging, "CHUNK", 20)  # a batch closes once it holds CHUNK sentences
+    assert list(Tagger(model, proba=True, min_confidence=0.7).tag_reports(reports)) == alone
+    assert len(calls) > 1 and all(n <= 20 for n in calls) and sum(calls) == sum(len(s) for _, s in reports)
+
+
 def test_a_failing_report_is_reported_and_the_batch_goes_on(model, tmp_path):
     good = mk.txt(tmp_path / "good.txt")
     reports = expand_inputs([str(mk.empty(tmp_path / "empty.txt")), str(good), str(mk.corrupt_docx(tmp_path / "bad.docx"))])

@@ -160,16 +160,36 @@ def test_champion_loads_by_alias_and_predicts_a_dataframe_row_by_row(tracked):
     model = mlflow.pyfunc.load_model(f"models:/{REGISTERED_MODEL}@{CHAMPION_ALIAS}")
     texts = ["深入开展普法宣传教育", "推行双随机一公开监管", "人民调解组织调解纠纷", "优化营商环境", "执法人员力量薄弱"]
     frame = pd.DataFrame({"text": texts, "heading": [""] * 5})
-    predicted = list(model.predict(frame))
+    predicted = list(model.predict(frame)["label"])
     assert len(predicted) == 5 and set(predicted) <= set(LABELS)
-    assert list(model.predict(pd.DataFrame({"text": texts}))) == predicted  # heading is optional
-    # The registered model is the very pipeline saved with joblib.
+    assert list(model.predict(pd.DataFrame({"text": texts}))["label"]) == predicted  # heading is optional
+    assert list(model.predict(texts)["label"]) == predicted  # and so is a table: a list of strings will do
+    # The registered model holds the very pipeline saved with joblib.
     saved = persist.load(tracked["root"] / "models" / "promoted").pipeline
     assert list(saved.predict(frame)) == predicted
-    schema = model.metadata.get_input_schema()
-    assert schema.input_names() == ["text", "section", "heading"]
+    via_uri = persist.load(f"models:/{REGISTERED_MODEL}@{CHAMPION_ALIAS}", tracking_uri=tracked["uri"])
+    assert list(via_uri.pipeline.predict(frame)) == predicted  # what predict/evaluate --model models:/… use
+    schema = model.metadata.get_output_schema()
+    assert schema.input_names()[:2] == ["label", "confidence"]
     with_section = pd.DataFrame({"text": texts, "section": ["一、主要工作 › （一）普法宣传"] * 5})
     assert len(model.predict(with_section)) == 5
+
+
+def test_a_model_registered_by_fazhi_0_2_still_loads_for_predict_and_evaluate(tracked, small_corpus):
+    # Up to fazhi 0.2 the registered model was the sklearn flavor (skops); persist.load reads both.
+    import mlflow.sklearn
+
+    from fazhi.dataset import read_labeled
+    from fazhi.model import build_pipeline
+
+    data = read_labeled(small_corpus)
+    pipeline = build_pipeline(feature_set="chars", classifier="logreg", calibration="none").fit(data.X, data.y)
+    with mlflow.start_run(run_name="old-flavor") as run:
+        mlflow.sklearn.log_model(pipeline, name="model", code_paths=[str(Path(persist.__file__).parent.parent / "features")],
+                                 skops_trusted_types=["features.text.SentenceInput", "features.text.SectionVectorizer",
+                                                      "features.text.CharVectorizer", "features.cues.CueFeatures"])
+    loaded = persist.load(f"runs:/{run.info.run_id}/model", tracking_uri=tracked["uri"])
+    assert list(loaded.pipeline.predict(data.X)) == list(pipeline.predict(data.X))
 
 
 def test_the_good_model_predicts_sensibly_through_mlflow(tracked):
@@ -177,7 +197,7 @@ def test_the_good_model_predicts_sensibly_through_mlflow(tracked):
     run = _run(tracked, "good")
     model = mlflow.pyfunc.load_model(f"runs:/{run.info.run_id}/model")
     texts = ["深入开展法治宣传教育活动", "人民调解组织调解矛盾纠纷", "优化法治化营商环境"]
-    assert list(model.predict(pd.DataFrame({"text": texts}))) == ["普法宣传", "矛盾化解", "营商环境"]
+    assert list(model.predict(pd.DataFrame({"text": texts}))["label"]) == ["普法宣传", "矛盾化解", "营商环境"]
 
 
 def test_evaluate_logs_an_evaluation_run(tracked, small_corpus, tmp_path):

@@ -1,7 +1,7 @@
 """fazhi.formats.webpage: HTML → lines in one pass, with the rules the BeautifulSoup reader had.
 
 The expected lines below are what the earlier reader (BeautifulSoup tree edits) gave
-for the same markup; time per page is measured by benchmarks/html.py, not here.
+for the same markup; time per page is measured by benchmarks/html_pages.py, not here.
 """
 
 from pathlib import Path

@@ -5,8 +5,8 @@ Pages are made here from the seed reports' text: "flat" pages of 1.5, 3 and 6 MB
 <div>s. Each is read by fazhi's HTML reader (decode + parse + text) from a file, as
 `fazhi predict` reads it; every ratio is against the 1.5 MB page, in the same run.
 
-    .venv/bin/python benchmarks/html.py             # the figures in the README
-    .venv/bin/python benchmarks/html.py --big       # also a 50 MB page
+    .venv/bin/python benchmarks/html_pages.py             # the figures in the README
+    .venv/bin/python benchmarks/html_pages.py --big       # also a 50 MB page
 """
 
 from __future__ import annotations
