@@ -251,7 +251,10 @@ def test_import_never_overwrites_an_input_or_an_output_without_force(tmp_path, e
     assert export.read_bytes() == before
 
 
-def test_import_output_is_accepted_by_data_check(tmp_path, export):
+def test_import_output_joins_the_bundled_corpus_as_training_data(tmp_path, export):
+    from fazhi.dataset import read_labeled_files
+
     out = tmp_path / "mine.csv"
     assert run("data", "import", str(export), "-o", str(out), "--skip-bad").exit_code == 0
-    assert run("data", "check", str(out)).exit_code == 0
+    data = read_labeled_files([CORPUS_FILE, out], require_groups=True, strict=True)  # what `fazhi train` reads
+    assert len(data) == len(read_rows(CORPUS_FILE)) + 2 and list(data.groups[-2:]) == ["甲区", "甲区"]
