@@ -4,7 +4,8 @@ Runs `fazhi predict DIR --model M -o rows.csv -q` in this process under cProfile
 directory of seed reports (repeated), with the default model trained here on
 data/sentences.csv (no MLflow), and prints the share of the run in each stage —
 reading, segmentation, features, classifier (with calibration), building rows,
-writing — and the profile's top entries by own time.
+writing — the profile's top entries by own time, and what one call of the model costs
+at 1, 120 (a report) and 4,096 sentences.
 
     .venv/bin/python benchmarks/profile_predict.py              # docs/speed.md
     .venv/bin/python benchmarks/profile_predict.py --files 50   # a quicker look
@@ -39,7 +40,8 @@ def stage_functions() -> dict[str, list]:
         "predict_proba": [getattr(tagging.Tagger, "predict_proba", None) or tagging.Tagger._predict_proba],
         "features": [ColumnTransformer.transform],
         "input": [SentenceInput.transform],
-        "tagger": [tagging.Tagger.tag],
+        # Rows are built under Tagger.tag_reports (Tagger.tag before issue 12 batched reports).
+        "tagger": [getattr(tagging.Tagger, "tag_reports", None) or tagging.Tagger.tag],
         "writing": [getattr(cls, "write") for cls in (writers.CsvWriter,)],
     }
 
@@ -63,6 +65,26 @@ def stage_times(stats: pstats.Stats) -> dict[str, float]:
         "building rows": got["tagger"] - got["predict_proba"],
         "writing": got["writing"],
     }
+
+
+def call_costs(model_dir: Path, sizes=(1, 120, 4096)) -> list[tuple[int, float]]:
+    """(sentences, ms) of one predict_proba call of the model, for each size (mean of a loop)."""
+    from predict import batch
+
+    from fazhi.persist import load
+
+    model = load(model_dir).pipeline
+    X = [(s.text, s.section) for _, sentences in batch(20_000) for s in sentences]
+    model.predict_proba(X[:100])
+    out = []
+    for size in sizes:
+        calls = max(3, 20_000 // size) if size > 1 else 200
+        start = time.perf_counter()
+        for i in range(calls):
+            at = i * size % 10_000
+            model.predict_proba(X[at : at + size])
+        out.append((size, (time.perf_counter() - start) / calls * 1000))
+    return out
 
 
 def main() -> None:
@@ -94,6 +116,7 @@ def main() -> None:
         profile.disable()
         wall = time.perf_counter() - start
         rows = sum(1 for _ in open(out, encoding="utf-8-sig")) - 1
+        costs = call_costs(model)
 
     stats = pstats.Stats(profile)
     total = stats.total_tt
@@ -111,6 +134,11 @@ def main() -> None:
     for (file, line, func), (_, calls, tt, ct, _) in entries:
         short = file.split("site-packages/")[-1].replace(f"{PROJECT_ROOT}/", "")
         print(f"| {tt:.2f} | {ct:.2f} | {calls:,} | `{short}:{line}({func})` |")
+    print("\nOne call of the model (predict_proba, no profiler):\n")
+    print("| sentences per call | ms per call | µs per sentence |")
+    print("|---:|---:|---:|")
+    for size, ms in costs:
+        print(f"| {size:,} | {ms:.1f} | {ms * 1000 / size:,.0f} |")
 
 
 if __name__ == "__main__":
