@@ -22,7 +22,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
-from fazhi.config import CONFIDENCE_COL, HEADING_COL, INDEX_COL, LABEL_COL, SECTION_COL, TEXT_COL
+from fazhi.config import HEADING_COL, INDEX_COL, SECTION_COL, TEXT_COL
 from fazhi.errors import OutputError, ReadError
 
 # Table formats Spark reads, by suffix.
@@ -53,7 +53,8 @@ def session(master: str | None = None, app_name: str = "fazhi spark-tag"):
     """A SparkSession: on `master`, else spark-submit's master, else local[*]."""
     from pyspark.sql import SparkSession
 
-    warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas", FutureWarning)  # works here (tests)
+    # PySpark 4 warns about pandas 3 at every pandas UDF; the tests compare its rows with predict's.
+    warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas", FutureWarning)
     builder = SparkSession.builder.appName(app_name).config("spark.ui.showConsoleProgress", str(sys.stderr.isatty()).lower())
     if master is None and "PYSPARK_GATEWAY_PORT" not in os.environ:  # not started by spark-submit
         master = "local[*]"
