@@ -27,6 +27,17 @@ def short_label(label: str) -> str:
     return SHORT_LABELS.get(label, label)
 
 
+# Colours of the labels in the batch report (`fazhi report`): Tableau 10's, 不足 in red
+# so shortcomings stand out; a label outside the scheme gets OTHER_COLOR.
+LABEL_COLORS: dict[str, str] = {"普法宣传": "#4e79a7", "行政执法": "#76b7b2", "矛盾化解": "#f28e2b", "营商环境": "#59a14f", "不足": "#e15759", "其他": "#bab0ac"}
+OTHER_COLOR = "#9c755f"
+SHORTCOMING = "不足"  # the label the report lists sentence by sentence
+
+
+def label_color(label: str) -> str:
+    return LABEL_COLORS.get(label, OTHER_COLOR)
+
+
 # Columns of a labeled or segmented sentence file (a contract with other tools).
 REPORT_COL = "report_id"
 POSITION_COL = "position"  # 0-based index of the sentence in its report
@@ -43,6 +54,9 @@ CONFIDENCE_COL = "confidence"
 UNCERTAIN_COL = "uncertain"
 SENTENCES_COL = "sentences"  # summary: sentences in the report
 EXPLANATION_COL = "explanation"  # --explain: the features that pushed the sentence to its label
+# Below this confidence a row is marked in the batch report when predict's --min-confidence
+# was not given: the lower of the two thresholds `fazhi train` reports the coverage of.
+DEFAULT_MIN_CONFIDENCE = 0.6
 # `fazhi data suggest` output (issue 9): the sentence's section, and the selection score:
 # the margin between the model's two most probable labels (smaller = picked first).
 SCORE_COL = "score"

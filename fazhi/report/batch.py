@@ -1,0 +1,206 @@
+"""A tagged batch for the report page: rows of `fazhi predict` output, per-report label counts, the model and the date.
+
+Built from tagged files (`read_tagged`: .csv, .jsonl, .xlsx, .parquet, as predict writes
+them) or from predict's own results (`from_results`). A file that cannot be read, or is
+not predict output, gives one line in `errors`; the other files are still reported.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from fazhi.config import (
+    CONFIDENCE_COL, DEFAULT_MIN_CONFIDENCE, HEADING_COL, INDEX_COL, LABEL_COL, MAX_INPUT_BYTES, SECTION_COL, SOURCE_COL, TEXT_COL,
+    label_order,
+)
+from fazhi.errors import FazhiError, ReadError
+
+TAGGED_FORMATS = (".csv", ".jsonl", ".xlsx", ".parquet")  # what predict writes and this module reads back
+REQUIRED = (SOURCE_COL, INDEX_COL, TEXT_COL, LABEL_COL, CONFIDENCE_COL)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # predict's CSV writer puts a ' before these
+
+
+@dataclass
+class Row:
+    source: str
+    sentence: int
+    heading: str  # the section if the file has one (suggest output), else the nearest heading
+    text: str
+    label: str
+    confidence: float
+
+
+@dataclass
+class ReportCounts:
+    """One report's sentences per label. `sentences` is what the shares are of: every
+    sentence when predict gives the counts, the rows present when read from a file."""
+
+    source: str
+    counts: Counter[str]
+    sentences: int
+    gaps: bool = False  # read from a file whose sentence numbers skip (written with --only?)
+
+    def share(self, label: str) -> float:
+        return self.counts[label] / self.sentences if self.sentences else 0.0
+
+
+@dataclass
+class Batch:
+    rows: list[Row] = field(default_factory=list)
+    reports: list[ReportCounts] = field(default_factory=list)
+    model: dict[str, str] = field(default_factory=dict)  # name, and what else the card says
+    inputs: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # one line per file not reported
+    warnings: list[str] = field(default_factory=list)
+    min_confidence: float = DEFAULT_MIN_CONFIDENCE
+    made: str = field(default_factory=lambda: datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
+
+    @property
+    def labels(self) -> list[str]:
+        return label_order(lab for r in self.reports for lab in r.counts)
+
+    @property
+    def low(self) -> int:
+        return sum(r.confidence < self.min_confidence for r in self.rows)
+
+
+def read_tagged(paths: Iterable[Path], min_confidence: float = DEFAULT_MIN_CONFIDENCE) -> Batch:
+    """The batch of the tagged files, in order. A report (source) found in two files is
+    kept from the first, with a warning: counting it twice would skew the shares."""
+    batch = Batch(min_confidence=min_confidence)
+    seen: dict[str, str] = {}
+    for path in map(Path, paths):
+        try:
+            rows = _rows(path)
+        except FazhiError as exc:
+            batch.errors.append(str(exc))
+            continue
+        batch.inputs.append(str(path))
+        by_source: dict[str, list[Row]] = {}
+        for row in rows:
+            by_source.setdefault(row.source, []).append(row)
+        for source, got in by_source.items():
+            if source in seen:
+                batch.warnings.append(f"{path}: report {source} is also in {seen[source]}; kept from there")
+                continue
+            seen[source] = str(path)
+            counts = ReportCounts(source, Counter(r.label for r in got), len(got))
+            counts.gaps = max(r.sentence for r in got) + 1 > len(got)
+            if counts.gaps:
+                batch.warnings.append(f"{path}: report {source} has {len(got)} rows for at least "
+                                      f"{max(r.sentence for r in got) + 1} sentences (written with --only?); its shares are of those rows")
+            batch.reports.append(counts)
+            batch.rows.extend(got)
+    return batch
+
+
+def from_results(results: Iterable[tuple[list[dict], dict]], model: dict[str, str], min_confidence: float | None) -> Batch:
+    """The batch `fazhi predict` just tagged: (rows, summary) per report. Shares come from
+    the summaries, so they are of every sentence even when --only kept some rows."""
+    batch = Batch(model=model, min_confidence=DEFAULT_MIN_CONFIDENCE if min_confidence is None else min_confidence)
+    for rows, summary in results:
+        counts = Counter({key[2:]: n for key, n in summary.items() if key.startswith("n_") and n})
+        batch.reports.append(ReportCounts(summary[SOURCE_COL], counts, sum(counts.values())))
+        batch.rows.extend(Row(r[SOURCE_COL], r[INDEX_COL], r.get(HEADING_COL) or "", r[TEXT_COL], r[LABEL_COL],
+                              r[CONFIDENCE_COL]) for r in rows)
+    return batch
+
+
+def model_info(source: str, card: dict[str, Any]) -> dict[str, str]:
+    """What the page says about the model: its name (the models/ directory, or the URI),
+    when it was trained, its CV macro-F1 and MLflow run, as far as the card knows."""
+    path = Path(source)
+    info = {"name": path.parent.name if path.name == "model.joblib" else source}
+    if card.get("created"):
+        info["trained"] = str(card["created"])
+    f1 = card.get("metrics", {}).get("cv", {}).get("macro_f1")
+    if isinstance(f1, (int, float)):
+        info["CV macro-F1"] = f"{f1:.3f}"
+    run = card.get("mlflow", {}).get("run_id") if isinstance(card.get("mlflow"), dict) else None
+    if run:
+        info["MLflow run"] = str(run)
+    return info
+
+
+def card_info(directory: Path) -> dict[str, str]:
+    """model_info of a saved model, from its card alone (the model itself is not loaded)."""
+    from fazhi.persist import CARD_FILE, MODEL_FILE, read_card
+
+    directory = Path(directory)
+    if directory.name in (MODEL_FILE, CARD_FILE):
+        directory = directory.parent
+    if not (directory / CARD_FILE).is_file():
+        raise ReadError(f"{directory}: no {CARD_FILE} (give a models/ directory)")
+    return model_info(str(directory / MODEL_FILE), read_card(directory / CARD_FILE))
+
+
+def _rows(path: Path) -> list[Row]:
+    suffix = path.suffix.lower()
+    if suffix not in TAGGED_FORMATS:
+        raise ReadError(f"{path}: not a tagged file ({', '.join(TAGGED_FORMATS)}, as `fazhi predict -o` writes)")
+    if suffix in (".csv", ".jsonl"):
+        from fazhi.formats.tables import read_table
+
+        records = read_table(path)
+        if suffix == ".csv":
+            for rec in records:
+                if rec.get(TEXT_COL, "")[:1] == "'" and rec[TEXT_COL][1:2] in FORMULA_START and rec[TEXT_COL][1:2]:
+                    rec[TEXT_COL] = rec[TEXT_COL][1:]
+    else:
+        records = _binary_records(path, suffix)
+    if not records:
+        raise ReadError(f"{path}: no rows")
+    missing = [c for c in REQUIRED if c not in records[0]]
+    if missing:
+        raise ReadError(f"{path}: not `fazhi predict` output (no column {', '.join(missing)})")
+    heading = SECTION_COL if SECTION_COL in records[0] else HEADING_COL
+    out = []
+    for line, rec in enumerate(records, start=2):
+        try:
+            sentence, confidence = int(float(rec[INDEX_COL])), float(rec[CONFIDENCE_COL])
+        except (TypeError, ValueError):
+            raise ReadError(f"{path}: row {line - 1}: sentence or confidence is not a number") from None
+        if not 0.0 <= confidence <= 1.0:
+            raise ReadError(f"{path}: row {line - 1}: confidence {confidence} is not between 0 and 1")
+        out.append(Row(_str(rec[SOURCE_COL]), sentence, _str(rec.get(heading)), _str(rec[TEXT_COL]),
+                       _str(rec[LABEL_COL]), confidence))
+    return out
+
+
+def _str(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _binary_records(path: Path, suffix: str) -> list[dict[str, Any]]:
+    """Rows of a .xlsx (every sheet: predict continues past Excel's row limit on a new
+    sheet) or .parquet file."""
+    if not path.is_file():
+        raise ReadError(f"{path}: no such file")
+    if path.stat().st_size > MAX_INPUT_BYTES:
+        raise ReadError(f"{path}: more than {MAX_INPUT_BYTES >> 20} MiB, the most fazhi reads of one input")
+    try:
+        if suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            return pq.read_table(path).to_pylist()
+        from openpyxl import load_workbook
+
+        book = load_workbook(path, read_only=True)
+        try:
+            records = []
+            for sheet in book.worksheets:
+                values = sheet.iter_rows(values_only=True)
+                header = [str(h) for h in next(values, ())]
+                records.extend(dict(zip(header, v)) for v in values)
+            return records
+        finally:
+            book.close()
+    except ReadError:
+        raise
+    except Exception as exc:  # pyarrow and openpyxl raise many kinds for a broken file
+        raise ReadError(f"{path}: cannot read as {suffix} ({type(exc).__name__})") from None
