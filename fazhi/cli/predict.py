@@ -39,6 +39,7 @@ def predict(
     min_confidence: Annotated[Optional[float], typer.Option(min=0.0, max=1.0, help="Mark rows whose confidence is below this in an `uncertain` column; the label stays.", show_default=False)] = None,
     only: Annotated[Optional[list[str]], typer.Option(help=f"Keep only rows with this label (repeatable), e.g. --only 不足. Labels: {' '.join(LABELS)}.", show_default=False)] = None,
     summary: Annotated[Optional[Path], typer.Option(help=f"Write one row per report (sentence counts and shares per label) to this {'/'.join(OUTPUT_FORMATS)} file, and show it on the terminal.", show_default=False)] = None,
+    html: Annotated[Optional[Path], typer.Option("--html", help="Also write the batch as one HTML page (`fazhi report`'s): label shares, 不足 sentences, a table to sort and filter. Without --output the rows then stay off the terminal (the page has them); a pipe still gets them.", show_default=False)] = None,
     explain: Annotated[bool, typer.Option("--explain", help="Add an `explanation` column: the features that pushed each sentence most towards its label, with weights (beneath the row on a terminal).")] = False,
     text_column: Annotated[str, typer.Option(help="Column holding the sentences in sentence tables.")] = TEXT_COL,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no closing count; errors are still shown.")] = False,
@@ -66,14 +67,19 @@ def predict(
         for target in (output, summary):
             if target is not None:
                 check_target(target, input_paths, force)
-    if output is not None and summary is not None and output.resolve() == summary.resolve():
-        raise fail(f"{output}: given as both --output and --summary")
+        if html is not None:
+            check_target(html, input_paths, force, formats=(".html", ".htm"))
+    targets = [(name, t.resolve()) for name, t in (("--output", output), ("--summary", summary), ("--html", html)) if t is not None]
+    for k, (name, target) in enumerate(targets):
+        for other, same in targets[k + 1:]:
+            if target == same:
+                raise fail(f"{target}: given as both {name} and {other}")
     with user_errors():
         tagger = Tagger(load(model), proba=proba, min_confidence=min_confidence, only=frozenset(only or ()), explain=explain)
     if skipped:
         say(skipped_line(skipped))
     try:
-        failed, tagged, rows = _run(reports, tagger, output, summary, quiet)
+        failed, tagged, rows = _run(reports, tagger, output, summary, quiet, html)
     except NothingTagged as nothing:
         failed, tagged, rows = nothing.failed, 0, 0
     except FazhiError as exc:  # outputs are left as they were
@@ -89,13 +95,16 @@ def predict(
         typer.echo(f"{output}: {rows} row(s) from {tagged} report(s)", err=True)
     if not quiet and summary is not None and tagged:
         typer.echo(f"{summary}: one row per report", err=True)
+    if not quiet and html is not None and tagged:
+        typer.echo(f"{html}: the batch as one page (open it in a browser)", err=True)
     if failed:
         typer.echo(f"error: {failed} of {failed + tagged} input(s) could not be tagged (see above)", err=True)
         raise typer.Exit(1)
 
 
-def _run(reports, tagger, output: Path | None, summary: Path | None, quiet: bool) -> tuple[int, int, int]:
-    """Tag reports one at a time into the writers; (failed, tagged, rows written)."""
+def _run(reports, tagger, output: Path | None, summary: Path | None, quiet: bool, html: Path | None = None) -> tuple[int, int, int]:
+    """Tag reports one at a time into the writers; (failed, tagged, rows written). With
+    `html`, every row is also kept for the page, written when all are tagged."""
     from fazhi.formats.terminal import TerminalTable
     from fazhi.formats.writers import StreamJsonl, open_writer
     from fazhi.tagging import tag
@@ -104,11 +113,14 @@ def _run(reports, tagger, output: Path | None, summary: Path | None, quiet: bool
     console = _console(stderr=False) if stdout_tty else (_console(stderr=True) if stderr_tty else None)
     failed = tagged = 0
     shown_summaries: list[dict] = []  # only kept to print on a terminal at the end
+    page: list[tuple[list[dict], dict]] | None = [] if html is not None else None
     with ExitStack() as stack:
         # Writers commit (rename into place) when the block ends normally, even if
         # some reports failed; on an exception they delete their temporary file.
         if output is not None:
             rows_out: Any = stack.enter_context(open_writer(output, tagger.columns))
+        elif stdout_tty and html is not None:
+            rows_out = _Discard()  # the page shows them
         elif stdout_tty:
             rows_out = TerminalTable(console, tagger.columns)
         else:
@@ -122,6 +134,8 @@ def _run(reports, tagger, output: Path | None, summary: Path | None, quiet: bool
             else:
                 tagged += 1
                 rows_out.write(result.rows)
+                if page is not None:
+                    page.append((result.rows, result.summary))
                 if summary_out is not None:
                     summary_out.write([result.summary])
                     if console is not None:
@@ -129,9 +143,28 @@ def _run(reports, tagger, output: Path | None, summary: Path | None, quiet: bool
             advance()
         if failed and not tagged:
             raise NothingTagged(failed)  # writers drop their temporary files: no empty output
+    if page is not None:
+        _write_page(html, page, tagger)
     if shown_summaries:
         console.print(_summary_table(shown_summaries, tagger))
     return failed, tagged, rows_out.rows
+
+
+def _write_page(html: Path, page: list[tuple[list[dict], dict]], tagger) -> None:
+    from fazhi.report.batch import from_results, model_info
+    from fazhi.report.page import write
+
+    model = tagger.model
+    write(from_results(page, model_info(model.source, model.card), tagger.min_confidence), html)
+
+
+class _Discard:
+    """Rows counted, not shown: on a terminal, --html without --output."""
+
+    rows = 0
+
+    def write(self, rows: list[dict]) -> None:
+        self.rows += len(rows)
 
 
 class NothingTagged(Exception):
