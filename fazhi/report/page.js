@@ -187,6 +187,7 @@
   syncControls();
   filter();
   drawTable();
+  if (location.hash.length > 1) document.getElementById("sentences").scrollIntoView();  // a bookmarked view
   document.body.dataset.rendered = "1";
   document.body.dataset.renderMs = String(Math.round(performance.now() - t0));
 })();
