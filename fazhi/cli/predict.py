@@ -79,7 +79,7 @@ def predict(
     if skipped:
         say(skipped_line(skipped))
     try:
-        failed, tagged, rows = _run(reports, tagger, output, summary, quiet, html)
+        failed, tagged, rows = _run(reports, tagger, output, summary, quiet, html, [*(inputs or []), *(['--text'] if text else [])])
     except NothingTagged as nothing:
         failed, tagged, rows = nothing.failed, 0, 0
     except FazhiError as exc:  # outputs are left as they were
@@ -102,7 +102,8 @@ def predict(
         raise typer.Exit(1)
 
 
-def _run(reports, tagger, output: Path | None, summary: Path | None, quiet: bool, html: Path | None = None) -> tuple[int, int, int]:
+def _run(reports, tagger, output: Path | None, summary: Path | None, quiet: bool, html: Path | None = None,
+         given: list[str] | None = None) -> tuple[int, int, int]:
     """Tag reports one at a time into the writers; (failed, tagged, rows written). With
     `html`, every row is also kept for the page, written when all are tagged."""
     from fazhi.formats.terminal import TerminalTable
@@ -144,18 +145,20 @@ def _run(reports, tagger, output: Path | None, summary: Path | None, quiet: bool
         if failed and not tagged:
             raise NothingTagged(failed)  # writers drop their temporary files: no empty output
     if page is not None:
-        _write_page(html, page, tagger)
+        _write_page(html, page, tagger, given or [])
     if shown_summaries:
         console.print(_summary_table(shown_summaries, tagger))
     return failed, tagged, rows_out.rows
 
 
-def _write_page(html: Path, page: list[tuple[list[dict], dict]], tagger) -> None:
+def _write_page(html: Path, page: list[tuple[list[dict], dict]], tagger, given: list[str]) -> None:
     from fazhi.report.batch import from_results, model_info
     from fazhi.report.page import write
 
     model = tagger.model
-    write(from_results(page, model_info(model.source, model.card), tagger.min_confidence), html)
+    batch = from_results(page, model_info(model.source, model.card), tagger.min_confidence)
+    batch.inputs = [f"fazhi predict {' '.join(given)}"]
+    write(batch, html)
 
 
 class _Discard:

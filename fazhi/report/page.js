@@ -45,7 +45,7 @@
         if (D.headings[D.h[k]]) li.appendChild(el("span", "sec", D.headings[D.h[k]]));
         li.appendChild(document.createTextNode(D.t[k]));
         li.appendChild(el("span", "conf", D.c[k].toFixed(2) + (isLow(k) ? " low" : "")));
-        li.value = D.i[k] + 1;
+        li.value = D.i[k];  // the `sentence` number of the tagged file
         ol.appendChild(li);
       });
       d.appendChild(ol);
@@ -190,4 +190,5 @@
   if (location.hash.length > 1) document.getElementById("sentences").scrollIntoView();  // a bookmarked view
   document.body.dataset.rendered = "1";
   document.body.dataset.renderMs = String(Math.round(performance.now() - t0));
+  document.body.dataset.tableTop = String(Math.round(document.getElementById("sentences").getBoundingClientRect().top + scrollY));
 })();

@@ -92,7 +92,7 @@ def _meta(batch: Batch) -> str:
         model_html = "not recorded in the tagged files (<code>fazhi report --model DIR</code> names it)"
     n, low = len(batch.rows), batch.low
     share = f" ({low / n:.1%})" if n else ""
-    inputs = ", ".join(escape(p) for p in batch.inputs) or "sentences tagged by <code>fazhi predict</code>"
+    inputs = ", ".join(escape(p) for p in batch.inputs)
     return (
         f"<dl class=meta><dt>model</dt><dd>{model_html}</dd>"
         f"<dt>made</dt><dd>{escape(batch.made)}</dd>"
