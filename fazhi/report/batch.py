@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from fazhi.config import (
-    CONFIDENCE_COL, DEFAULT_MIN_CONFIDENCE, HEADING_COL, INDEX_COL, LABEL_COL, MAX_INPUT_BYTES, SECTION_COL, SOURCE_COL, TEXT_COL,
+    CONFIDENCE_COL, DEFAULT_MIN_CONFIDENCE, HEADING_COL, INDEX_COL, LABEL_COL, LABELS, MAX_INPUT_BYTES, SECTION_COL, SOURCE_COL, TEXT_COL,
     label_order,
 )
 from fazhi.errors import FazhiError, ReadError
@@ -62,7 +62,8 @@ class Batch:
 
     @property
     def labels(self) -> list[str]:
-        return label_order(lab for r in self.reports for lab in r.counts)
+        """Every label of the scheme (a 0% column says something too), then any other found."""
+        return label_order([*LABELS, *(lab for r in self.reports for lab in r.counts)])
 
     @property
     def low(self) -> int:
@@ -167,6 +168,8 @@ def _rows(path: Path) -> list[Row]:
             raise ReadError(f"{path}: row {line - 1}: sentence or confidence is not a number") from None
         if not 0.0 <= confidence <= 1.0:
             raise ReadError(f"{path}: row {line - 1}: confidence {confidence} is not between 0 and 1")
+        if not _str(rec[LABEL_COL]).strip():
+            raise ReadError(f"{path}: row {line - 1}: no label")
         out.append(Row(_str(rec[SOURCE_COL]), sentence, _str(rec.get(heading)), _str(rec[TEXT_COL]),
                        _str(rec[LABEL_COL]), confidence))
     return out
