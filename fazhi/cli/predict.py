@@ -144,8 +144,8 @@ def _run(reports, tagger, output: Path | None, summary: Path | None, quiet: bool
             advance()
         if failed and not tagged:
             raise NothingTagged(failed)  # writers drop their temporary files: no empty output
-    if page is not None:
-        _write_page(html, page, tagger, given or [])
+        if page is not None:  # before the writers commit: if it fails, no output is replaced
+            _write_page(html, page, tagger, given or [])
     if shown_summaries:
         console.print(_summary_table(shown_summaries, tagger))
     return failed, tagged, rows_out.rows
