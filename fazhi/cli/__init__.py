@@ -9,7 +9,7 @@ from __future__ import annotations
 from fazhi.cli.common import app
 
 # Command modules register themselves on `app`; import order is --help order.
-from fazhi.cli import data, train, evaluate, predict, report, serve, spark, ui  # noqa: E402,F401
+from fazhi.cli import data, train, evaluate, models, predict, report, serve, spark, ui  # noqa: E402,F401
 
 app.add_typer(data.app, name="data")
 

@@ -123,3 +123,33 @@ def _width(s: str) -> int:
 
 def _pad(s: str, width: int) -> str:
     return s + " " * max(0, width - _width(s))
+
+
+MODELS_LEGEND = ("* champion (the default of predict and evaluate)  L latest  ! broken\n"
+                 "cv: grouped-CV macro-F1  sent: sentence only  shift: style shift\n"
+                 "不足: its CV F1  n: training sentences  data: training data sha256")
+
+
+def models_table(entries: list[Any]) -> Any:
+    """fazhi.catalog entries as a rich table that fits 80 columns: beneath each model's
+    name its date and configuration, or why it is broken."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    from fazhi.catalog import local_time
+
+    t = Table(box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 0), show_lines=False)
+    t.add_column("", no_wrap=True)
+    t.add_column("model", overflow="fold", min_width=16, ratio=1)
+    for head in ("cv", "sent", "shift", "不足", "n"):
+        t.add_column(head, justify="right", no_wrap=True)
+    t.add_column("data", no_wrap=True)
+    for e in entries:
+        mark = ("!" if e.broken else "*" if e.champion else " ") + ("L" if e.latest else " ")
+        below = [f"broken: {e.broken}"] if e.broken else [x for x in (local_time(e.created), e.short_config()) if x]
+        figures = [e.cv_macro_f1, e.sentence_only_macro_f1, e.style_shift_macro_f1, e.deficiency_f1]
+        t.add_row(Text(mark), Text("\n  ".join([e.name, *below])),
+                  *(Text("" if f is None else f"{f:.3f}") for f in figures),
+                  Text("" if e.n_sentences is None else str(e.n_sentences)), Text((e.data_sha256 or "")[:8]))
+    return t

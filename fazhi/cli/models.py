@@ -1,0 +1,41 @@
+"""`fazhi models`: the saved models under models/, newest first (the work is fazhi.catalog.list_models)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from fazhi.cli.common import app
+from fazhi.config import MODELS_DIR
+
+
+@app.command()
+def models(
+    output_dir: Annotated[Path, typer.Option("--output-dir", help="Models directory (as for `fazhi train`).")] = MODELS_DIR,
+    as_json: Annotated[bool, typer.Option("--json", help="A JSON list of objects, one per model (the same keys for each), for scripts.")] = False,
+) -> None:
+    """List the saved models, newest first: name, date, configuration, CV figures, data hash.
+
+    * marks the champion (what predict and evaluate use by default), L the latest. A
+    directory that cannot be loaded is listed as broken (!) with the reason. No models:
+    one line, exit 0.
+    """
+    from fazhi.catalog import list_models
+
+    entries = list_models(output_dir)
+    if as_json:
+        typer.echo(json.dumps([e.as_json() for e in entries], ensure_ascii=False, indent=2))
+        return
+    if not entries:
+        typer.echo(f"no saved models in {output_dir}: `fazhi train` saves one there")
+        return
+    from rich.console import Console
+
+    from fazhi.formats.terminal import MODELS_LEGEND, models_table
+
+    console = Console(highlight=False)
+    console.print(models_table(entries))
+    console.print(MODELS_LEGEND, markup=False)
