@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from fazhi.config import CONFIDENCE_COL, EXPLANATION_COL, HEADING_COL, POSITION_COL, REPORT_COL, SECTION_COL, TEXT_COL
+from fazhi import overlap
 from fazhi.dataset import Dataset
 from fazhi.errors import CorpusError, ModelError
 from fazhi.metrics import Metrics, confusion, coverage, expected_calibration_error, reliability, scores
@@ -167,6 +168,16 @@ class Evaluation:
     matrix: np.ndarray
     predicted: list[str]
     confidence: np.ndarray  # probability of the predicted label
+    seen: np.ndarray | None = None  # per sentence: a training sentence of the model (fazhi.overlap); None: unknown
+    unseen: Metrics | None = None  # the figures on the other sentences, if there are any
+    seen_part: Metrics | None = None  # the figures on the seen sentences, if there are any
+
+    def as_json(self) -> dict[str, Any]:
+        """metrics.json: the figures on all sentences, n_seen (null: unknown), and the same
+        figures on the sentences the model was not trained on (`unseen`) and on those it was
+        (`seen`); null where there is no such sentence or it is unknown."""
+        return {**self.metrics, "n_seen": None if self.seen is None else int(self.seen.sum()),
+                "unseen": self.unseen, "seen": self.seen_part}
 
     def errors(self, explain: Callable[[np.ndarray, list[str]], list[str]] | None = None) -> list[dict[str, Any]]:
         """The misclassified sentences, with `explanation` (why the wrong label) if `explain` is given."""
@@ -185,7 +196,9 @@ class Evaluation:
 
 
 def evaluate(model: LoadedModel, data: Dataset) -> Evaluation:
-    """Score `model` on `data`; ModelError if the data has labels the model lacks or it cannot predict."""
+    """Score `model` on `data`, and apart on the sentences it was not trained on if its card
+    says which it was (fazhi.overlap); ModelError if the data has labels the model lacks or
+    it cannot predict."""
     unknown = sorted(set(map(str, data.y)) - set(model.labels))
     if unknown:
         raise ModelError(
@@ -196,5 +209,10 @@ def evaluate(model: LoadedModel, data: Dataset) -> Evaluation:
     except Exception as exc:  # a foreign pipeline that does not take (text, section)
         raise ModelError(f"{model.source}: cannot predict ({type(exc).__name__}: {exc})".splitlines()[0]) from None
     predicted = [model.labels[k] for k in proba.argmax(axis=1)]
+    seen = overlap.seen(model.card, data.X[:, 0])
+    parts: dict[bool, Metrics | None] = {True: None, False: None}
+    for part in parts if seen is not None else ():
+        if (seen == part).any():
+            parts[part] = scores(data.y[seen == part], [p for p, s in zip(predicted, seen) if s == part])
     return Evaluation(model.source, data, scores(data.y, predicted), *confusion(data.y, predicted), predicted,
-                      proba.max(axis=1))
+                      proba.max(axis=1), seen, parts[False], parts[True])

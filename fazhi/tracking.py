@@ -269,7 +269,11 @@ def log_evaluation(evaluation: Evaluation, run_name: str | None) -> str:
             flat_params("", {"model": evaluation.model, "data_file": data.path, "data_sha256": data.sha256, "n_rows": len(data)})
         )
         mlflow.log_metrics(metric_dict("eval_", evaluation.metrics))
-        log_json(evaluation.metrics, "metrics.json")
+        if evaluation.seen is not None:  # what the model was not trained on, apart (fazhi.overlap)
+            mlflow.log_metrics({"seen_n": int(evaluation.seen.sum()), "unseen_n": int((~evaluation.seen).sum())})
+        if evaluation.unseen is not None:
+            mlflow.log_metrics(metric_dict("unseen_", evaluation.unseen))
+        log_json(evaluation.as_json(), "metrics.json")
         log_confusion(evaluation.labels, evaluation.matrix)
         return run.info.run_id
 

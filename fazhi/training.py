@@ -170,13 +170,15 @@ def train(
 def save(result: TrainResult, output_dir: Path, name: str) -> Path:
     """Save the fitted pipeline with its card under a directory of its own in output_dir."""
     from fazhi import persist
+    from fazhi.overlap import card_entry
 
     card = {
         "config": result.config.as_params(),
         "metrics": {"cv": result.cv.metrics, **result.cv.variants, "baseline": result.cv.baseline},
         "data": {"file": result.data.path, "sha256": result.data.sha256, "rows": len(result.data),
                  "labels": result.data.label_counts(),
-                 "files": [{"file": f, "sha256": h} for f, h in result.data.files]},
+                 "files": [{"file": f, "sha256": h} for f, h in result.data.files],
+                 "sentences": card_entry(result.data.X[:, 0])},  # what evaluate calls seen
         "fit_seconds": round(result.fit_seconds, 3),
     }
     try:

@@ -277,3 +277,15 @@ def test_the_champion_never_moves_to_a_score_on_other_data(tmp_path, small_corpu
     assert str(client.get_model_version_by_alias(REGISTERED_MODEL, CHAMPION_ALIAS).version) == "1"
     again = cli(*common, "--data", str(easy), "--run-name", "easy-promoted", "--promote").output
     assert "forced by --promote" in again
+
+
+def test_evaluate_logs_the_figures_on_unseen_sentences_apart(tracked, corpus_file, tmp_path):
+    out = tmp_path / "m.json"
+    cli("evaluate", "--model", str(tracked["root"] / "models" / "good"), "--data", str(corpus_file),
+        "--tracking-uri", tracked["uri"], "--run-name", "eval-unseen", "--output", str(out))
+    figures = json.loads(out.read_text("utf-8"))
+    metrics = _run(tracked, "eval-unseen").data.metrics
+    assert metrics["seen_n"] == figures["n_seen"] > 0 and metrics["unseen_n"] == figures["unseen"]["n"] > 0
+    assert metrics["unseen_macro_f1"] == pytest.approx(figures["unseen"]["macro_f1"])
+    assert metrics["unseen_f1_不足"] == pytest.approx(figures["unseen"]["per_label"]["不足"]["f1"])
+    assert metrics["eval_macro_f1"] == pytest.approx(figures["macro_f1"])

@@ -48,14 +48,16 @@ def evaluate(
     typer.echo(f"model {result.model} on {dataset.path}")
     card_data = loaded.card.get("data", {})
     trained_on = {card_data.get("sha256")} | {f.get("sha256") for f in card_data.get("files", [])}
-    if dataset.sha256 in trained_on or any(sha in trained_on for _, sha in dataset.files):
+    same_file = dataset.sha256 in trained_on or any(sha in trained_on for _, sha in dataset.files)
+    if same_file:
         typer.echo("warning: the model was trained on this very file: these figures say nothing about new reports "
                    "(see `fazhi train`'s grouped cross-validation)", err=True)
     typer.echo(format_report(result.metrics))
+    _say_overlap(result, same_file)
     typer.echo("confusion (rows true, columns predicted)")
     typer.echo(format_confusion(result.labels, result.matrix))
     if output is not None:
-        write_text_output(output, json.dumps(result.metrics, ensure_ascii=False, indent=2) + "\n")
+        write_text_output(output, json.dumps(result.as_json(), ensure_ascii=False, indent=2) + "\n")
     if errors is not None:
         with user_errors():
             _write_errors(errors, result, loaded)
@@ -65,6 +67,30 @@ def evaluate(
 
             tracking.connect(tracking_uri, experiment)
             typer.echo(f"MLflow run {tracking.log_evaluation(result, run_name)}")
+
+
+def _say_overlap(result, same_file: bool) -> None:
+    """The figures on the sentences the model was not trained on, beside the whole; or why there are none."""
+    from fazhi.formats.terminal import format_parts
+
+    n = len(result.data)
+    if result.seen is None:
+        typer.echo(f"note: {result.model} keeps no record of its training sentences (a model from MLflow, or trained "
+                   "before fazhi kept one): no figures on unseen sentences; retrain to get them", err=True)
+        return
+    n_seen = int(result.seen.sum())
+    if n_seen == 0:
+        typer.echo(f"none of the {n} sentences is one the model was trained on")
+        return
+    if not same_file:
+        typer.echo(f"warning: {n_seen} of the {n} sentences are ones the model was trained on (the same text): "
+                   "figures on them say nothing about new reports", err=True)
+    if n_seen == n:
+        typer.echo(f"no sentence is unseen: the model was trained on all {n}; no figures on unseen sentences")
+        return
+    typer.echo("figures on the sentences the model was trained on (seen) and on the others (unseen):")
+    typer.echo(format_parts({"all": result.metrics, "seen": result.seen_part, "unseen": result.unseen},
+                            {"all": n, "seen": n_seen, "unseen": n - n_seen}))
 
 
 def _write_errors(path: Path, result, loaded) -> None:

@@ -153,3 +153,24 @@ def models_table(entries: list[Any]) -> Any:
                   *(Text("" if f is None else f"{f:.3f}") for f in figures),
                   Text("" if e.n_sentences is None else str(e.n_sentences)), Text((e.data_sha256 or "")[:8]))
     return t
+
+
+def format_parts(parts: dict[str, dict[str, Any] | None], counts: dict[str, int]) -> str:
+    """Figures of several parts of one evaluation side by side (e.g. all, seen, unseen):
+    n, macro-F1, then F1 per label; "–" where a part has no sentence."""
+    names = list(parts)
+    labels = list(next(p for p in parts.values() if p is not None)["per_label"])
+    width = max([8] + [_width(lab) + 3 for lab in labels])
+    col = max(8, *(len(n) for n in names))
+    lines = [_pad("", width) + "".join(f"  {n:>{col}}" for n in names),
+             _pad("n", width) + "".join(f"  {counts[n]:>{col}d}" for n in names)]
+
+    def cell(part: dict[str, Any] | None, get) -> str:
+        value = get(part) if part is not None else None
+        return f"  {'–' if value is None else f'{value:.3f}':>{col}}"
+
+    lines.append(_pad("macro-F1", width) + "".join(cell(parts[n], lambda p: p["macro_f1"]) for n in names))
+    for lab in labels:
+        lines.append(_pad(f"{lab} F1", width) + "".join(
+            cell(parts[n], lambda p: p["per_label"].get(lab, {}).get("f1")) for n in names))
+    return "\n".join(lines)
