@@ -7,7 +7,7 @@ is the user's held-out labeled report, the pool report the user's unlabeled one,
 the default model is trained on the other three. The user then labels the pool in
 batches of --batch sentences, chosen either as `fazhi data suggest` chooses them
 (fazhi.suggest.select on the current model's probabilities, the training texts
-excluded as --exclude would) or at random; after each batch the model is retrained and
+excluded as --labeled would) or at random; after each batch the model is retrained and
 scored on the test report (macro-F1 and 不足 F1). Repeated with --seeds seeds (they
 break suggest's ties and draw the random batches). Prints the table of means and
 writes a PNG of both curves (gain over no labels: mean and interquartile range over pairs and seeds). Not a test; about
@@ -59,7 +59,7 @@ def simulate(data: Dataset, test_report: str, pool_report: str, strategy: str, s
             classes = [str(c) for c in model.classes_]
             found = [Candidate(pool_report, i, "", data.X[i, 1], data.X[i, 0], classes[k], p, m)
                      for i, k, p, m in zip(left, *margins(model.predict_proba(data.X[left])))]
-            # As `fazhi data suggest --exclude`: what the model was trained on is never suggested.
+            # As `fazhi data suggest --labeled`: what the model was trained on is never suggested.
             exclude = {near_key(data.X[i, 0]) for i in base + added}
             new = [c.sentence for c in select(found, batch, exclude, seed)]
             if not new:  # only near-duplicates of labeled sentences are left

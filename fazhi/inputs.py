@@ -51,46 +51,93 @@ class Report:
         return [(self.name, [line for t in self.texts for line in text_lines(t)])]
 
 
-def _discovered(path: Path, skipped: list[Path] | None = None) -> bool:
+@dataclass(frozen=True)
+class Patterns:
+    """--include / --exclude: which files a directory walk or a glob takes.
+
+    A pattern is matched (fnmatch: `*` also crosses `/`, `?`, `[abc]`; case counts) against
+    the file's path relative to the directory given (for a glob, its part before the first
+    wildcard), with `/` as separator; a pattern without `/` also against the file's name.
+    With --include only files matching one are taken, README files too; --exclude wins
+    over --include. A file named as an INPUT is never filtered.
+    """
+
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+    def verdict(self, relative: str) -> bool | None:
+        """False: left out by a pattern; True: taken by --include (README or not); None: the default rules."""
+        if _any_match(self.exclude, relative):
+            return False
+        if self.include:
+            return _any_match(self.include, relative)
+        return None
+
+
+def _any_match(patterns: Sequence[str], relative: str) -> bool:
+    name = relative.rsplit("/", 1)[-1]
+    return any(fnmatch.fnmatchcase(relative, p) or ("/" not in p and fnmatch.fnmatchcase(name, p)) for p in patterns)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file a walk or a glob found and left out, and why: "type" (not a format fazhi reads),
+    "readme" (a folder's notes) or "pattern" (--include/--exclude)."""
+
+    path: Path
+    why: str
+
+
+def _discovered(path: Path, base: Path, patterns: Patterns, skipped: list[Skipped] | None = None) -> bool:
     """A file found by walking a directory or a glob: a report we can read. Hidden files,
     editor lock files ("~$x.docx") and our own temporary files are passed over silently;
-    other files, and README files (notes about the folder, not reports), go to `skipped`."""
+    other files left out go to `skipped` with the reason."""
     if not path.is_file() or path.name.startswith((".", "~$")):
         return False
-    if supported(path) and not is_readme(path):
+    verdict = patterns.verdict(path.relative_to(base).as_posix() if path.is_relative_to(base) else path.as_posix())
+    why = ("pattern" if verdict is False else "type" if not supported(path)
+           else "readme" if verdict is None and is_readme(path) else None)
+    if why is None:
         return True
     if skipped is not None:
-        skipped.append(path)
+        skipped.append(Skipped(path, why))
     return False
 
 
 def is_readme(path: Path) -> bool:
-    """README.md, readme.txt …: a folder's notes. Tagged only when named as an INPUT."""
+    """README.md, readme.txt …: a folder's notes. Tagged only when named as an INPUT or taken by --include."""
     return Path(path).stem.lower() == "readme"
 
 
-def skipped_line(skipped: Sequence[Path]) -> str:
-    """One line on what directory walks and globs left out, e.g. "skipped 3 files: 2 of
-    unsupported types (.py, .xyz), 1 README (reports/README.md)"; "" if none."""
-    readmes = [p for p in skipped if is_readme(p) and supported(p)]
-    others = [p for p in skipped if p not in readmes]
+def skipped_line(skipped: Sequence[Skipped]) -> str:
+    """One line on what directory walks and globs left out, e.g. "skipped 4 files: 2 of
+    unsupported types (.py, .xyz), 1 README (reports/README.md), 1 excluded by
+    --include/--exclude (reports/old/a.txt)"; "" if none."""
+
+    def some(paths: list[Path]) -> str:
+        return ", ".join(str(p) for p in paths[:3]) + (", …" if len(paths) > 3 else "")
+
+    by = {why: [s.path for s in skipped if s.why == why] for why in ("type", "readme", "pattern")}
     parts = []
-    if others:
-        kinds = sorted({p.suffix.lower() or "no suffix" for p in others})
-        parts.append(f"{len(others)} of unsupported types ({', '.join(kinds)})")
-    if readmes:
-        shown = ", ".join(str(p) for p in readmes[:3]) + (", …" if len(readmes) > 3 else "")
-        parts.append(f"{len(readmes)} README ({shown})")
+    if by["type"]:
+        kinds = sorted({p.suffix.lower() or "no suffix" for p in by["type"]})
+        parts.append(f"{len(by['type'])} of unsupported types ({', '.join(kinds)})")
+    if by["readme"]:
+        parts.append(f"{len(by['readme'])} README ({some(by['readme'])})")
+    if by["pattern"]:
+        parts.append(f"{len(by['pattern'])} excluded by --include/--exclude ({some(by['pattern'])})")
     n = len(skipped)
     return f"skipped {n} file{'s' if n != 1 else ''}: {', '.join(parts)}" if parts else ""
 
 
 def _walk(
-    directory: Path, keep: Callable[[Path], bool] = lambda _: True, skipped: list[Path] | None = None
+    directory: Path, keep: Callable[[Path], bool] = lambda _: True, skipped: list[Skipped] | None = None,
+    patterns: Patterns = Patterns(), base: Path | None = None,
 ) -> tuple[list[Path], list[Report]]:
     """Report files under `directory` that `keep` accepts (symlinked directories are not
     followed, so no loop), and a failing Report per subdirectory that cannot be listed;
-    files `keep` accepts that are no reports go to `skipped`."""
+    files `keep` accepts that are left out go to `skipped`. Patterns match paths relative
+    to `base` (default: `directory`)."""
     found, unreadable = [], []
 
     def onerror(exc: OSError) -> None:
@@ -98,37 +145,36 @@ def _walk(
 
     for root, dirs, files in os.walk(directory, onerror=onerror):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found.extend(p for p in (Path(root) / f for f in sorted(files)) if keep(p) and _discovered(p, skipped))
+        found.extend(p for p in (Path(root) / f for f in sorted(files))
+                     if keep(p) and _discovered(p, base or directory, patterns, skipped))
     return found, unreadable
 
 
-def _glob(pattern: str, skipped: list[Path] | None = None) -> tuple[list[Path], list[Report]]:
+def _glob(pattern: str, skipped: list[Skipped] | None = None, patterns: Patterns = Patterns()) -> tuple[list[Path], list[Report]]:
     """Report files a glob names, and failing Reports for directories that cannot be listed.
 
     A directory the glob matches is searched like a directory INPUT. With '**' the
     search walks from the glob's fixed prefix without following symlinked directories:
     Python's glob follows them, and a link to a parent directory makes it loop.
     """
-    if "**" not in pattern:
-        matches = sorted(Path(m) for m in glob.glob(pattern))
-    else:
-        parts = Path(pattern).parts
-        fixed = next(i for i, part in enumerate(parts) if glob.has_magic(part))
-        base = Path(*parts[:fixed]) if fixed else Path(".")
+    parts = Path(pattern).parts
+    fixed = next(i for i, part in enumerate(parts) if glob.has_magic(part))
+    base = Path(*parts[:fixed]) if fixed else Path(".")  # what --include/--exclude match relative to
+    if "**" in pattern:
         pats = parts[fixed:]
 
         def named(path: Path) -> bool:  # the file itself, or a directory above it, matches
             rel = path.relative_to(base).parts
             return any(_matches(rel[:k], pats) for k in range(1, len(rel) + 1))
 
-        return _walk(base, named, skipped)
+        return _walk(base, named, skipped, patterns)
     found, unreadable = [], []
-    for m in matches:
+    for m in sorted(Path(m) for m in glob.glob(pattern)):
         if m.is_dir():
-            more, bad = _walk(m, skipped=skipped)
+            more, bad = _walk(m, skipped=skipped, patterns=patterns, base=base)
             found += more
             unreadable += bad
-        elif _discovered(m, skipped):
+        elif _discovered(m, base, patterns, skipped):
             found.append(m)
     return found, unreadable
 
@@ -147,13 +193,15 @@ def expand_inputs(
     texts: Sequence[str] = (),
     text_column: str = TEXT_COL,
     stdin: Callable[[], bytes] | None = None,
-    skipped: list[Path] | None = None,
+    skipped: list[Skipped] | None = None,
+    patterns: Patterns = Patterns(),
 ) -> list[Report]:
     """Reports named by INPUTs: files, directories (recursive), globs, "-" for stdin.
 
     A file reached twice (two INPUTs, or a glob through a symlink) is tagged once. Files
-    a directory or glob reaches but that are no reports are appended to `skipped`
-    (skipped_line() says it in one line); a file named as an INPUT is always tried.
+    a directory or glob reaches but leaves out (no report, or by `patterns`) are appended
+    to `skipped` (skipped_line() says it in one line); a file named as an INPUT is always
+    tried, whatever the patterns.
     """
     reports: list[Report] = [Report(TEXT_SOURCE, texts=tuple(texts))] if texts else []
     seen: set[Path] = set()
@@ -172,15 +220,17 @@ def expand_inputs(
             continue
         path = Path(item)
         if path.is_dir():
-            found, unreadable = _walk(path, skipped=skipped)
+            found, unreadable = _walk(path, skipped=skipped, patterns=patterns)
             if not found and not unreadable:
-                reports.append(Report(item, error="no report files in this directory"))
+                why = " (after --include/--exclude)" if patterns.include or patterns.exclude else ""
+                reports.append(Report(item, error=f"no report files in this directory{why}"))
             add_files(found)
             reports.extend(unreadable)
         elif not path.exists() and glob.has_magic(item):
-            found, unreadable = _glob(item, skipped)
+            found, unreadable = _glob(item, skipped, patterns)
             if not found and not unreadable:
-                reports.append(Report(item, error="no report file matches"))
+                why = " (after --include/--exclude)" if patterns.include or patterns.exclude else ""
+                reports.append(Report(item, error=f"no report file matches{why}"))
             add_files(found)
             reports.extend(unreadable)
         else:

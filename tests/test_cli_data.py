@@ -95,6 +95,23 @@ def test_segment_reports_an_unreadable_report_and_keeps_the_others(tmp_path):
     assert [r["text"] for r in read_rows(out)] == ["开展普法。"]
 
 
+def test_segment_takes_a_directory_with_include_and_exclude(tmp_path):
+    d = tmp_path / "reports"
+    (d / "drafts").mkdir(parents=True)
+    (d / "甲.txt").write_text("开展普法。", encoding="utf-8")
+    (d / "drafts" / "乙.txt").write_text("力量薄弱。", encoding="utf-8")
+    (d / "README.md").write_text("下载自政府网站。", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    result = run("data", "segment", str(d), "-o", str(out), "--exclude", "drafts/*")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0] == (f"skipped 2 files: 1 README ({d / 'README.md'}), "
+                                             f"1 excluded by --include/--exclude ({d / 'drafts' / '乙.txt'})")
+    assert [(r["report_id"], r["text"]) for r in read_rows(out)] == [("甲", "开展普法。")]
+    result = run("data", "segment", str(d), "-o", str(out), "--force", "--include", "*.md", "--include", "drafts/*")
+    assert result.exit_code == 0, result.output
+    assert sorted(r["report_id"] for r in read_rows(out)) == ["README", "乙"]
+
+
 @pytest.mark.parametrize(("target", "message"), [("nodir/out.csv", "does not exist"), ("out.xlsx", "use .csv"), (".", "is a directory")])
 def test_segment_checks_its_output_before_reading(tmp_path, target, message):
     report = tmp_path / "r.txt"
@@ -164,7 +181,7 @@ def test_suggest_writes_rows_with_score_and_never_a_labeled_sentence(tmp_path, t
     reports, labeled = user_reports
     out = tmp_path / "pick.csv"
     result = run("data", "suggest", str(reports), "-n", "4", "-o", str(out), "--model", str(trained_model_dir),
-                 "--exclude", str(labeled))
+                 "--labeled", str(labeled))
     assert result.exit_code == 0, result.output
     assert "4 sentences from 2 report(s) (10 sentences read, 1 already labeled)" in result.output
     assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # BOM: opens in Excel
@@ -178,7 +195,7 @@ def test_suggest_writes_rows_with_score_and_never_a_labeled_sentence(tmp_path, t
 
 def test_suggest_writes_label_studio_tasks_with_predictions_only_on_request(tmp_path, trained_model_dir, user_reports):
     reports, labeled = user_reports
-    common = [str(reports), "-n", "3", "--model", str(trained_model_dir), "--exclude", str(labeled), "--seed", "7"]
+    common = [str(reports), "-n", "3", "--model", str(trained_model_dir), "--labeled", str(labeled), "--seed", "7"]
     assert run("data", "suggest", *common, "-o", str(tmp_path / "plain.json")).exit_code == 0
     assert run("data", "suggest", *common, "-o", str(tmp_path / "pred.json"), "--predictions").exit_code == 0
     plain = json.loads((tmp_path / "plain.json").read_text(encoding="utf-8"))
@@ -199,7 +216,7 @@ def test_suggest_excludes_the_bundled_corpus_by_default(tmp_path, trained_model_
 def test_suggest_checks_its_output_first(tmp_path, trained_model_dir, user_reports, target, message):
     reports, labeled = user_reports
     before = labeled.read_bytes()
-    result = run("data", "suggest", str(reports), "-o", str(tmp_path / target), "--exclude", str(labeled), "--force",
+    result = run("data", "suggest", str(reports), "-o", str(tmp_path / target), "--labeled", str(labeled), "--force",
                  "--model", str(trained_model_dir))
     assert result.exit_code == 1 and message in result.output and labeled.read_bytes() == before
 
@@ -258,3 +275,20 @@ def test_import_output_joins_the_bundled_corpus_as_training_data(tmp_path, expor
     assert run("data", "import", str(export), "-o", str(out), "--skip-bad").exit_code == 0
     data = read_labeled_files([CORPUS_FILE, out], require_groups=True, strict=True)  # what `fazhi train` reads
     assert len(data) == len(read_rows(CORPUS_FILE)) + 2 and list(data.groups[-2:]) == ["甲区", "甲区"]
+
+
+def test_suggest_takes_include_and_exclude_and_names_labeled_files_with_labeled(tmp_path, trained_model_dir, user_reports):
+    reports, labeled = user_reports
+    out = tmp_path / "pick.csv"
+    result = run("data", "suggest", str(reports), "-n", "10", "-o", str(out), "--model", str(trained_model_dir),
+                 "--labeled", str(labeled), "--exclude", "乙*")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0] == f"skipped 1 file: 1 excluded by --include/--exclude ({reports / '乙区.txt'})"
+    assert {r["source"] for r in read_rows(out)} == {str(reports / "甲区.txt")}
+    # --exclude FILE, as before, still names a labeled file, with a warning.
+    old = run("data", "suggest", str(reports), "-n", "10", "-o", str(out), "--force", "--model", str(trained_model_dir),
+              "--exclude", str(labeled))
+    assert old.exit_code == 0, old.output
+    assert ("warning: `fazhi data suggest --exclude FILE` for labeled files is deprecated and will be removed in the "
+            "next release; use --labeled FILE") in old.stderr
+    assert "1 already labeled" in old.stderr

@@ -461,6 +461,26 @@ def test_a_directory_walk_tags_reports_and_says_in_one_line_what_it_skipped(mode
     assert named.stderr == ""
 
 
+def test_include_and_exclude_choose_the_files_of_a_directory_and_the_skipped_line_says_so(model_dir, reports, tmp_path):
+    folder = reports[0].parent
+    readme = mk.txt(folder / "README.md", "utf-8")
+    out = tmp_path / "rows.csv"
+
+    def sources(*args):
+        result = predict(model_dir, folder, "-o", out, "--force", *args)
+        assert result.exit_code == 0, result.stderr
+        return result.stderr.splitlines()[0], {r["source"] for r in csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines())}
+
+    said, tagged = sources("--include", "*.md")  # Markdown only: the README too
+    assert tagged == {str(readme)} and said.startswith(f"skipped {len(reports)} files: {len(reports)} excluded by --include/--exclude (")
+    said, tagged = sources("--exclude", "sub/*", "--exclude", "*.pdf")
+    assert tagged == {str(p) for p in reports if p.parent == folder and p.suffix != ".pdf"}
+    excluded = [p for p in reports if p.parent != folder or p.suffix == ".pdf"]
+    assert said.startswith(f"skipped {len(excluded) + 1} files: 1 README ({readme}), {len(excluded)} excluded by --include/--exclude (")
+    named = predict(model_dir, reports[0], "--exclude", "*")  # a file named as an INPUT is never filtered
+    assert named.exit_code == 0 and {r["source"] for r in jsonl(named.stdout)} == {str(reports[0])}
+
+
 def test_help_shows_no_type_for_flags_and_keeps_it_for_options_with_values():
     for command in (["predict"], ["train"], ["sweep"], ["evaluate"], ["ui"], ["data", "check"]):
         shown = runner.invoke(app, [*command, "--help"], terminal_width=160).output

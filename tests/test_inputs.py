@@ -16,7 +16,7 @@ import pytest
 import hostile_files as hostile
 import make_files as mk
 from fazhi.errors import ReadError
-from fazhi.inputs import expand_inputs
+from fazhi.inputs import Patterns, expand_inputs
 
 
 def _names(reports):
@@ -109,3 +109,56 @@ def test_a_subdirectory_that_cannot_be_listed_is_a_failing_report_not_silence():
     finally:
         (root / "locked").chmod(stat.S_IRWXU)
         shutil.rmtree(root)
+
+
+def _taken(inputs, **patterns):
+    from fazhi.inputs import Patterns, Skipped
+
+    skipped: list[Skipped] = []
+    reports = expand_inputs(inputs, skipped=skipped, patterns=Patterns(**{k: tuple(v) for k, v in patterns.items()}))
+    return sorted(_names(reports)), sorted((str(s.path), s.why) for s in skipped)
+
+
+def test_exclude_patterns_match_the_path_relative_to_the_directory_or_the_file_name(tree):
+    (tree / "README.md").write_text("notes", encoding="utf-8")
+    assert _taken(["d"], exclude=["sub/*"]) == (["d/a.txt", "d/x.md"], [
+        ("d/README.md", "readme"), ("d/sub/b.txt", "pattern"), ("d/sub/deeper/c.html", "pattern")])
+    assert _taken(["d"], exclude=["*.md", "b.txt"])[0] == ["d/a.txt", "d/sub/deeper/c.html"]  # a name, at any depth
+    assert _taken(["d"], exclude=["d/a.txt"])[0] == ["d/a.txt", "d/sub/b.txt", "d/sub/deeper/c.html", "d/x.md"]  # relative to d
+    assert _taken(["d"], exclude=["SUB/*"])[0] == ["d/a.txt", "d/sub/b.txt", "d/sub/deeper/c.html", "d/x.md"]  # case counts
+
+
+def test_include_takes_only_what_matches_readme_files_too_and_exclude_wins(tree):
+    (tree / "README.md").write_text("notes", encoding="utf-8")
+    (tree / "fetch.py").write_text("print()", encoding="utf-8")
+    names, skipped = _taken(["d"], include=["*.md"])
+    assert names == ["d/README.md", "d/x.md"]  # the README rule is the default only
+    assert ("d/a.txt", "pattern") in skipped and ("d/fetch.py", "pattern") in skipped
+    assert _taken(["d"], include=["*"])[1] == [("d/fetch.py", "type")]  # a type fazhi cannot read stays out
+    assert _taken(["d"], include=["*.md", "*.txt"], exclude=["README.md", "sub/*"])[0] == ["d/a.txt", "d/x.md"]
+
+
+def test_in_a_glob_patterns_are_relative_to_its_part_before_the_first_wildcard(tree):
+    assert _taken(["d/**/*.txt"], exclude=["sub/b.txt"]) == (["d/a.txt"], [("d/sub/b.txt", "pattern")])
+    assert _taken(["d/s*"], exclude=["sub/deeper/*"])[0] == ["d/sub/b.txt"]
+
+
+def test_a_file_named_as_an_input_is_never_filtered(tree):
+    assert _taken(["d/a.txt", "d/x.md"], exclude=["*"], include=["nothing"]) == (["d/a.txt", "d/x.md"], [])
+
+
+def test_the_skipped_line_names_files_excluded_by_pattern(tree):
+    from fazhi.inputs import skipped_line
+
+    (tree / "README.md").write_text("notes", encoding="utf-8")
+    (tree / "notes.xyz").write_text("?", encoding="utf-8")
+    skipped: list = []
+    expand_inputs(["d"], skipped=skipped, patterns=Patterns(exclude=("*/deeper/*",)))
+    assert skipped_line(skipped) == ("skipped 3 files: 1 of unsupported types (.xyz), 1 README (d/README.md), "
+                                     "1 excluded by --include/--exclude (d/sub/deeper/c.html)")
+
+
+def test_a_directory_with_every_file_excluded_says_so(tree):
+    [report] = expand_inputs(["d"], patterns=Patterns(exclude=("*",)))
+    with pytest.raises(ReadError, match=r"^d: no report files in this directory \(after --include/--exclude\)$"):
+        report.parts()

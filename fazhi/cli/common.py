@@ -163,3 +163,22 @@ SectionOpt = Annotated[bool, typer.Option("--section/--no-section", help="Add th
 # Renamed in 0.2 (a heading is the nearest heading; the model reads the whole section).
 OldHeadingOpt = Annotated[Optional[bool], typer.Option("--heading/--no-heading", hidden=True)]
 OldHeadingWeightOpt = Annotated[Optional[float], typer.Option("--heading-weight", hidden=True)]
+
+# --include / --exclude: one definition for every command that takes INPUTs (fazhi.inputs.Patterns).
+_PATTERN_RULE = ("fnmatch pattern on the path relative to the directory given (for a glob, its part before "
+                 "the first wildcard); * also crosses /; a pattern without / also matches the file name. "
+                 "Repeatable. Files named as INPUT are never filtered.")
+IncludeOpt = Annotated[Optional[list[str]], typer.Option(
+    "--include", metavar="PATTERN", show_default=False,
+    help="Of the files directories and globs find, take only those matching PATTERN, README files too "
+         "(e.g. --include '*.md'). " + _PATTERN_RULE)]
+ExcludeOpt = Annotated[Optional[list[str]], typer.Option(
+    "--exclude", metavar="PATTERN", show_default=False,
+    help="Leave out the files directories and globs find that match PATTERN (wins over --include), "
+         "e.g. --exclude 'drafts/*'. " + _PATTERN_RULE)]
+
+
+def input_patterns(include: list[str] | None, exclude: list[str] | None):
+    from fazhi.inputs import Patterns
+
+    return Patterns(tuple(include or ()), tuple(exclude or ()))

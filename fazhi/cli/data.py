@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from fazhi.cli.common import ModelOpt, fail, user_errors
+from fazhi.cli.common import ExcludeOpt, IncludeOpt, ModelOpt, deprecated, fail, input_patterns, user_errors
 from fazhi.config import CORPUS_FILE, LABELS, READINGS, TEXT_COL
 from fazhi.formats import INPUT_FORMATS, REPORT_FORMATS, TABLE_FORMATS, suffix_list
 
@@ -37,9 +37,11 @@ def check(
 
 @app.command()
 def segment(
-    reports: Annotated[list[Path], typer.Argument(help=f"Report files ({suffix_list(REPORT_FORMATS)}, or sentence tables {suffix_list(TABLE_FORMATS)}).")],
+    inputs: Annotated[list[str], typer.Argument(metavar="INPUT", help=f"Reports, as for `fazhi predict`: files ({suffix_list(REPORT_FORMATS)}, or sentence tables {suffix_list(TABLE_FORMATS)}), directories (recursive), globs.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="CSV to write (UTF-8 with BOM).")],
     force: Annotated[bool, typer.Option(help="Replace OUTPUT if it exists.")] = False,
+    include: IncludeOpt = None,
+    exclude: ExcludeOpt = None,
 ) -> None:
     """Write the sentences of reports (label column empty) to start labeling them.
 
@@ -50,10 +52,17 @@ def segment(
     from fazhi.dataset import segment_reports, sentences_csv
     from fazhi.formats.files import write_atomic
     from fazhi.formats.writers import check_target
+    from fazhi.inputs import expand_inputs, skipped_line
 
+    skipped: list = []
+    found = expand_inputs(inputs, skipped=skipped, patterns=input_patterns(include, exclude))
+    reports = [r.path for r in found if r.path is not None]
     with user_errors():
         check_target(output, {r.resolve() for r in reports}, force, formats=(".csv",))
-    sentences, errors = segment_reports(reports)
+    if skipped:
+        typer.echo(skipped_line(skipped), err=True)
+    sentences, unread = segment_reports(reports)
+    errors = [f"{r.name}: {r.error}" for r in found if r.path is None] + unread  # and INPUTs that name no report
     for error in errors:
         typer.echo(f"error: {error}", err=True)
     if not sentences:
@@ -62,7 +71,7 @@ def segment(
         write_atomic(output, sentences_csv(sentences))
     except OSError as exc:
         raise fail(f"{output}: cannot write ({exc.strerror or exc})") from None
-    typer.echo(f"{output}: {len(sentences)} sentences from {len(reports) - len(errors)} report(s)", err=True)
+    typer.echo(f"{output}: {len(sentences)} sentences from {len(reports) - len(unread)} report(s)", err=True)
     if errors:
         raise typer.Exit(1)
 
@@ -90,41 +99,48 @@ def suggest(
     n: Annotated[int, typer.Option("-n", min=1, help="How many sentences to suggest.")] = 200,
     output: Annotated[Path, typer.Option("--output", "-o", help=".csv/.jsonl: rows (source, sentence, heading, section, text, label, confidence, score); .json: Label Studio tasks.")] = ...,
     model: ModelOpt = None,
-    exclude: Annotated[Optional[list[Path]], typer.Option("--exclude", help="Labeled CSV/TSV/JSONL whose sentences are never suggested (repeatable). Default: the bundled corpus.", show_default=False)] = None,
+    labeled: Annotated[Optional[list[Path]], typer.Option("--labeled", metavar="FILE", help="Labeled CSV/TSV/JSONL whose sentences are never suggested (repeatable). Default: the bundled corpus.", show_default=False)] = None,
     seed: Annotated[int, typer.Option("--seed", help="Breaks ties between equally uncertain sentences; the same seed gives the same pick.")] = 0,
     predictions: Annotated[bool, typer.Option("--predictions", help="Label Studio tasks carry the model's label as a prediction (off: readers are not anchored on it).")] = False,
     text_column: Annotated[str, typer.Option(help="Column holding the sentences in sentence tables.")] = TEXT_COL,
     force: Annotated[bool, typer.Option("--force", help="Replace OUTPUT if it exists (an input is never replaced).")] = False,
+    include: IncludeOpt = None,
+    exclude: ExcludeOpt = None,
 ) -> None:
     """Pick the N sentences of your reports most worth labeling, as rows or Label Studio tasks.
 
     Those the model is least sure of (smallest margin between its two most probable
     labels) first, spread over reports and predicted labels, near-duplicates once, none
-    already labeled (--exclude). Example: fazhi data suggest reports/ -n 200 -o tasks.json (then import tasks.json in Label Studio).
+    already labeled (--labeled). Example: fazhi data suggest reports/ -n 200 -o tasks.json (then import tasks.json in Label Studio).
     """
     import sys
 
     from fazhi.formats.files import write_atomic
     from fazhi.formats.writers import check_target, open_writer
-    from fazhi.inputs import expand_inputs
+    from fazhi.inputs import expand_inputs, skipped_line
     from fazhi.labelstudio import tasks, tasks_json
     from fazhi.persist import load
     from fazhi.suggest import COLUMNS
     from fazhi.suggest import suggest as pick
     from fazhi.tagging import Tagger
 
-    reports = expand_inputs(inputs, (), text_column, lambda: sys.stdin.buffer.read())
-    exclude = [CORPUS_FILE] if exclude is None else exclude
+    labeled, exclude = _labeled_given_as_exclude(labeled, exclude)
+    skipped: list = []
+    reports = expand_inputs(inputs, (), text_column, lambda: sys.stdin.buffer.read(), skipped,
+                            input_patterns(include, exclude))
+    labeled = [CORPUS_FILE] if labeled is None else labeled
     with user_errors():
-        check_target(output, {r.path.resolve() for r in reports if r.path is not None} | {p.resolve() for p in exclude},
+        check_target(output, {r.path.resolve() for r in reports if r.path is not None} | {p.resolve() for p in labeled},
                      force, formats=SUGGEST_FORMATS)
         loaded = load(model)
-        result = pick(reports, Tagger(loaded), n, exclude, seed)
+        if skipped:
+            typer.echo(skipped_line(skipped), err=True)
+        result = pick(reports, Tagger(loaded), n, labeled, seed)
     picked, errors = result.picked, result.errors
     for error in errors:
         typer.echo(f"error: {error}", err=True)
     if not picked:
-        why = f"all {result.sentences} sentences are already labeled in {', '.join(map(str, exclude))}" if result.sentences else "no sentences read"
+        why = f"all {result.sentences} sentences are already labeled in {', '.join(map(str, labeled))}" if result.sentences else "no sentences read"
         raise fail(f"{output}: not written: {why}")
     try:
         if output.suffix.lower() == ".json":
@@ -141,6 +157,17 @@ def suggest(
                f"({result.sentences} sentences read, {result.excluded} already labeled)", err=True)
     if errors:
         raise typer.Exit(1)
+
+
+def _labeled_given_as_exclude(labeled: list[Path] | None, exclude: list[str] | None) -> tuple[list[Path] | None, list[str] | None]:
+    """`suggest --exclude FILE` used to name labeled files; it is now a pattern, as for
+    every command that takes INPUTs. An --exclude naming an existing labeled file keeps
+    the old meaning, with a warning, until the next release."""
+    old = [p for p in exclude or () if Path(p).suffix.lower() in (".csv", ".tsv", ".jsonl") and Path(p).is_file()]
+    if not old:
+        return labeled, exclude
+    deprecated("`fazhi data suggest --exclude FILE` for labeled files", "--labeled FILE")
+    return [*(labeled or []), *map(Path, old)], [p for p in exclude or () if p not in old]
 
 
 @app.command("label-config")

@@ -15,14 +15,15 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from fazhi.cli.common import ModelOpt, app, fail, progress, say, user_errors
+from fazhi.cli.common import ExcludeOpt, IncludeOpt, ModelOpt, app, fail, input_patterns, progress, say, user_errors
 from fazhi.config import LABELS, MAX_INPUT_BYTES, SENTENCES_COL, SOURCE_COL, TEXT_COL, UNCERTAIN_COL, short_label
 from fazhi.errors import FazhiError
 from fazhi.formats import INPUT_FORMATS, OUTPUT_FORMATS, suffix_list
 
 _INPUT_HELP = (
     f"Reports to tag: files ({suffix_list(INPUT_FORMATS)}; .csv, .tsv and .jsonl are sentence tables), "
-    "directories (searched recursively; README files and other types are skipped, in one line on stderr), "
+    "directories (searched recursively; README files and other types are skipped, in one line on stderr; "
+    "see --include/--exclude), "
     "globs such as 'reports/**/*.pdf', or - for standard input."
 )
 _FORMATS_HELP = "; ".join(f"{suffix} ({what})" for suffix, what in OUTPUT_FORMATS.items())
@@ -32,6 +33,8 @@ _FORMATS_HELP = "; ".join(f"{suffix} ({what})" for suffix, what in OUTPUT_FORMAT
 def predict(
     inputs: Annotated[Optional[list[str]], typer.Argument(metavar="INPUT", help=_INPUT_HELP, show_default=False)] = None,
     text: Annotated[Optional[list[str]], typer.Option("--text", help="A sentence or passage to tag (repeatable).", show_default=False)] = None,
+    include: IncludeOpt = None,
+    exclude: ExcludeOpt = None,
     model: ModelOpt = None,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help=f"Write rows to this file; the format follows the suffix: {_FORMATS_HELP}. Default: a table on a terminal, JSON lines on a pipe.", show_default=False)] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing --output/--summary file (an input is never replaced).")] = False,
@@ -60,8 +63,9 @@ def predict(
 
     if not inputs and not text:
         raise fail("nothing to tag: give report files, directories, globs, - for standard input, or --text")
-    skipped: list[Path] = []
-    reports = expand_inputs(inputs or [], text or [], text_column, lambda: sys.stdin.buffer.read(MAX_INPUT_BYTES + 1), skipped)
+    skipped: list = []
+    reports = expand_inputs(inputs or [], text or [], text_column, lambda: sys.stdin.buffer.read(MAX_INPUT_BYTES + 1),
+                            skipped, input_patterns(include, exclude))
     input_paths = {r.path.resolve() for r in reports if r.path is not None}
     with user_errors():
         for target in (output, summary):
