@@ -8,7 +8,7 @@ saying why in one line, never an exception that hides the others.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -91,14 +91,8 @@ def list_models(models_dir: Path) -> list[ModelEntry]:
     for directory in sorted(p for p in models_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
         entry = describe(directory)
         real = directory.resolve()
-        entries.append(_with(entry, champion=real == champion, latest=real == latest))
+        entries.append(replace(entry, champion=real == champion, latest=real == latest))
     return sorted(entries, key=lambda e: (_when(e), e.name), reverse=True)
-
-
-def _with(entry: ModelEntry, **changes: Any) -> ModelEntry:
-    from dataclasses import replace
-
-    return replace(entry, **changes)
 
 
 def _when(entry: ModelEntry) -> float:
@@ -114,8 +108,8 @@ def _when(entry: ModelEntry) -> float:
 
 
 def describe(directory: Path) -> ModelEntry:
-    """The entry of one saved model; `broken` set if its card or model file is missing,
-    unreadable, or they do not belong together."""
+    """The entry of one saved model; `broken` set if its card or model file is missing or
+    unreadable, they do not belong together, or `load` would refuse it (scikit-learn version)."""
     directory = Path(directory)
     card_path, model_path = directory / CARD_FILE, directory / MODEL_FILE
     if not card_path.is_file() and not model_path.is_file():
@@ -128,13 +122,28 @@ def describe(directory: Path) -> ModelEntry:
         return ModelEntry(directory.name, directory, broken=str(exc).removeprefix(f"{card_path}: "))
     entry = _from_card(directory, card)
     if not model_path.is_file():
-        return _with(entry, broken=f"no {MODEL_FILE}")
+        return replace(entry, broken=f"no {MODEL_FILE}")
     try:
         if card.get("model_sha256") not in (None, sha256_file(model_path)):
-            return _with(entry, broken=f"{MODEL_FILE} does not match {CARD_FILE} (changed after training)")
+            return replace(entry, broken=f"{MODEL_FILE} does not match {CARD_FILE} (changed after training)")
     except OSError as exc:
-        return _with(entry, broken=f"{MODEL_FILE} unreadable ({exc.strerror or exc})")
-    return entry
+        return replace(entry, broken=f"{MODEL_FILE} unreadable ({exc.strerror or exc})")
+    return replace(entry, broken=_other_sklearn(card))
+
+
+def _other_sklearn(card: dict[str, Any]) -> str | None:
+    """Why `load` would refuse the model: another scikit-learn minor version (persist's rule),
+    read from the installed package's metadata, without importing scikit-learn."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    saved = card.get("versions", {}).get("scikit-learn")
+    try:
+        here = version("scikit-learn")
+    except PackageNotFoundError:
+        return None
+    if isinstance(saved, str) and saved and saved.split(".")[:2] != here.split(".")[:2]:
+        return f"trained with scikit-learn {saved}, this is {here}: retrain with `fazhi train`"
+    return None
 
 
 def _from_card(directory: Path, card: dict[str, Any]) -> ModelEntry:

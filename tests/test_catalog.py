@@ -53,10 +53,18 @@ def test_a_broken_directory_is_a_row_with_its_reason_and_the_others_stay(models,
     (here / "no-file" / "model.joblib").unlink()
     shutil.copytree(here / "good", here / "swapped")
     shutil.copy(here / "worse" / "model.joblib", here / "swapped" / "model.joblib")
+    shutil.copytree(here / "good", here / "old-sklearn")
+    card = json.loads((here / "old-sklearn" / "model.json").read_text(encoding="utf-8"))
+    card["versions"]["scikit-learn"] = "0.24.2"
+    (here / "old-sklearn" / "model.json").write_text(json.dumps(card), encoding="utf-8")
     (here / "empty").mkdir()
     (here / ".tmp-hidden").mkdir()  # hidden: not listed
     entries = {e.name: e for e in list_models(here)}
-    assert set(entries) == {"good", "worse", "bad-card", "no-file", "swapped", "empty"}
+    assert set(entries) == {"good", "worse", "bad-card", "no-file", "swapped", "old-sklearn", "empty"}
+    import sklearn
+
+    assert entries["old-sklearn"].broken == (f"trained with scikit-learn 0.24.2, this is {sklearn.__version__}: "
+                                             "retrain with `fazhi train`")
     assert entries["bad-card"].broken.startswith("unreadable model card (")
     assert entries["no-file"].broken == "no model.joblib"
     assert entries["swapped"].broken == "model.joblib does not match model.json (changed after training)"
