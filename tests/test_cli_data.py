@@ -285,10 +285,9 @@ def test_suggest_takes_include_and_exclude_and_names_labeled_files_with_labeled(
     assert result.exit_code == 0, result.output
     assert result.stderr.splitlines()[0] == f"skipped 1 file: 1 excluded by --include/--exclude ({reports / '乙区.txt'})"
     assert {r["source"] for r in read_rows(out)} == {str(reports / "甲区.txt")}
-    # --exclude FILE, as before, still names a labeled file, with a warning.
+    # --exclude naming an existing labeled file is a labeled file (issue 9's form), not a pattern.
     old = run("data", "suggest", str(reports), "-n", "10", "-o", str(out), "--force", "--model", str(trained_model_dir),
               "--exclude", str(labeled))
     assert old.exit_code == 0, old.output
-    assert ("warning: `fazhi data suggest --exclude FILE` for labeled files is deprecated and will be removed in the "
-            "next release; use --labeled FILE") in old.stderr
+    assert "warning" not in old.stderr
     assert "1 already labeled" in old.stderr

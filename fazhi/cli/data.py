@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from fazhi.cli.common import ExcludeOpt, IncludeOpt, ModelOpt, deprecated, fail, input_patterns, user_errors
+from fazhi.cli.common import ExcludeOpt, IncludeOpt, ModelOpt, fail, input_patterns, user_errors
 from fazhi.config import CORPUS_FILE, LABELS, READINGS, TEXT_COL
 from fazhi.formats import INPUT_FORMATS, REPORT_FORMATS, TABLE_FORMATS, suffix_list
 
@@ -111,7 +111,8 @@ def suggest(
 
     Those the model is least sure of (smallest margin between its two most probable
     labels) first, spread over reports and predicted labels, near-duplicates once, none
-    already labeled (--labeled). Example: fazhi data suggest reports/ -n 200 -o tasks.json (then import tasks.json in Label Studio).
+    already labeled (--labeled FILE, or --exclude FILE naming an existing labeled
+    .csv/.tsv/.jsonl; any other --exclude is a file pattern). Example: fazhi data suggest reports/ -n 200 -o tasks.json (then import tasks.json in Label Studio).
     """
     import sys
 
@@ -160,13 +161,12 @@ def suggest(
 
 
 def _labeled_given_as_exclude(labeled: list[Path] | None, exclude: list[str] | None) -> tuple[list[Path] | None, list[str] | None]:
-    """`suggest --exclude FILE` used to name labeled files; it is now a pattern, as for
-    every command that takes INPUTs. An --exclude naming an existing labeled file keeps
-    the old meaning, with a warning, until the next release."""
+    """`suggest --exclude LABELED` is issue 9's published form, so an --exclude naming an
+    existing labeled table is a labeled file (as --labeled); any other --exclude is a file
+    pattern, as for every command that takes INPUTs."""
     old = [p for p in exclude or () if Path(p).suffix.lower() in (".csv", ".tsv", ".jsonl") and Path(p).is_file()]
     if not old:
         return labeled, exclude
-    deprecated("`fazhi data suggest --exclude FILE` for labeled files", "--labeled FILE")
     return [*(labeled or []), *map(Path, old)], [p for p in exclude or () if p not in old]
 
 
