@@ -18,6 +18,7 @@ import typer
 from fazhi.cli.common import ExcludeOpt, IncludeOpt, ModelOpt, app, fail, input_patterns, progress, say, user_errors
 from fazhi.config import LABELS, MAX_INPUT_BYTES, SENTENCES_COL, SOURCE_COL, TEXT_COL, UNCERTAIN_COL, short_label
 from fazhi.errors import FazhiError
+from fazhi.interrupts import Stop
 from fazhi.formats import INPUT_FORMATS, OUTPUT_FORMATS, suffix_list
 
 _INPUT_HELP = (
@@ -93,8 +94,11 @@ def predict(
         raise typer.Exit(0) from None
     except OSError as exc:  # e.g. the disk filled up while writing
         raise fail(f"cannot write the output ({exc.strerror or exc}); nothing was replaced") from None
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # without fazhi.interrupts installed (the app called in-process)
         raise fail("interrupted; no output file was written or replaced", 130) from None
+    except Stop as stop:  # Ctrl-C or SIGTERM: the writers removed their temporary files
+        stop.kept = "no output file was written or replaced"
+        raise
     if not quiet and output is not None and tagged:
         typer.echo(f"{output}: {rows} row(s) from {tagged} report(s)", err=True)
     if not quiet and summary is not None and tagged:

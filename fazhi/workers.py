@@ -1,0 +1,66 @@
+"""Worker processes that never outlive fazhi: an ordered parallel map for CV folds and sweep configurations.
+
+joblib's loky workers are kept for reuse after the work and survive a killed parent
+(each ~250 MB, holding the caller's stdout, so a script waiting on it hangs). These
+workers are a multiprocessing pool of fazhi's own, started with "spawn" (a fresh
+interpreter: no lock of the parent's threads copied in a fork), stopped when the
+`with` block ends whatever the reason (an error, Ctrl-C, SIGTERM: fazhi.interrupts),
+and on Linux told by the kernel to die with their parent (PR_SET_PDEATHSIG), so that
+even SIGKILL of fazhi leaves none; elsewhere a thread in each worker notices within a
+second that its parent is gone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with_parent(parent: int) -> None:
+    """Initializer of every worker."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole terminal group: the parent decides
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before prctl
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _call(task: tuple[Callable[..., Any], tuple]) -> Any:
+    func, args = task
+    return func(*args)
+
+
+@contextlib.contextmanager
+def parallel(jobs: int, tasks: int) -> Iterator[Callable[[Callable[..., Any], Iterable[tuple]], Iterator[Any]]]:
+    """`with parallel(jobs, n) as run: for result in run(func, args_list): …` — results in
+    the order of the arguments; `func` must be importable (a module-level function).
+    One process (no pool) when jobs or tasks are 1."""
+    if jobs <= 1 or tasks <= 1:
+        yield lambda func, arguments: (func(*args) for args in arguments)
+        return
+    import multiprocessing
+
+    pool = multiprocessing.get_context("spawn").Pool(
+        min(jobs, tasks), initializer=_die_with_parent, initargs=(os.getpid(),))
+    try:
+        yield lambda func, arguments: pool.imap(_call, ((func, tuple(args)) for args in arguments))
+    finally:
+        pool.terminate()  # now: an interrupted run does not wait for configurations still running
+        pool.join()
