@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
+_QUIET_TRACKER = "ignore:resource_tracker:UserWarning"
 
 
 def _die_with_parent(parent: int) -> None:
@@ -57,6 +58,12 @@ def parallel(jobs: int, tasks: int) -> Iterator[Callable[[Callable[..., Any], It
         return
     import multiprocessing
 
+    # multiprocessing's resource tracker (a helper process started with the pool's
+    # locks) removes the locks of a pool whose parent was killed, and then warns about
+    # "leaked semaphore objects" on the caller's terminal: the removal is what we want,
+    # the warning is noise. It takes its warning filters from our -W options.
+    if _QUIET_TRACKER not in sys.warnoptions:
+        sys.warnoptions.append(_QUIET_TRACKER)
     pool = multiprocessing.get_context("spawn").Pool(
         min(jobs, tasks), initializer=_die_with_parent, initargs=(os.getpid(),))
     try:
