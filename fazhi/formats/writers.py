@@ -17,6 +17,7 @@ import csv
 import errno
 import json
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,8 +104,9 @@ class FileWriter:
         if isinstance(exc, (OSError, OutputError)):
             return exc
         why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        if "ENOSPC" in why or "No space left" in why:
-            why = os.strerror(errno.ENOSPC)
+        code = re.search(r"\bIO_(E[A-Z]+)\b", why)  # lxml's names of errno values
+        if code and isinstance(getattr(errno, code.group(1), None), int):
+            why = os.strerror(getattr(errno, code.group(1)))
         return OutputError(f"{self.path}: cannot write ({why}); nothing was replaced")
 
     def abort(self) -> None:
