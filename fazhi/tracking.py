@@ -270,6 +270,7 @@ def log_training(result: TrainResult, run_name: str, promote: bool = False) -> d
 
     data, cv, pipeline = result.data, result.cv, result.pipeline
     with _run(run_name, "train") as run:
+        result.started_run = run.info.run_id
         params = {
             **result.config.as_params(),
             "data_file": data.path,

@@ -40,6 +40,7 @@ class TrainResult:
     saved: Path | None = None  # models/<run name>/
     champion: Any = None  # fazhi.champion.Decision: the model predict and evaluate now use
     mlflow: dict[str, Any] = field(default_factory=dict)  # run_id, model_uri, version, promoted, promotion
+    started_run: str | None = None  # the MLflow run, as soon as it is started (what an interruption ends KILLED)
 
 
 def check_data(config: ModelConfig, data: Dataset) -> None:
@@ -191,7 +192,9 @@ def kept(result: TrainResult) -> str:
         line += " (the default model of predict and evaluate now)"
     if result.mlflow:
         return line + f" and logged to MLflow (run {result.mlflow['run_id']}, version {result.mlflow['version']})"
-    return line + " but not logged to MLflow (its run, if one was started, is marked KILLED)"
+    if result.started_run:
+        return line + f" but not logged to MLflow (run {result.started_run} is marked KILLED)"
+    return line + " but not logged to MLflow"
 
 
 def save(result: TrainResult, output_dir: Path, name: str) -> Path:

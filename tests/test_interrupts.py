@@ -126,6 +126,7 @@ def test_ctrl_c_while_train_logs_to_mlflow_keeps_the_model_and_says_so(place, sm
     client = MlflowClient(f"sqlite:///{db}")
     (run,) = client.search_runs([e.experiment_id for e in client.search_experiments()])
     assert run.info.status == "KILLED" and run.data.tags["fazhi.pid"] == str(proc.pid)
+    assert line.endswith(f"but not logged to MLflow (run {run.info.run_id} is marked KILLED)"), line
     models = client.search_logged_models([run.info.experiment_id])
     assert all(str(m.status) != "PENDING" for m in models), [m.status for m in models]
     assert client.search_model_versions(f"name = '{REGISTERED_MODEL}'") == []
