@@ -35,7 +35,7 @@ class Stop(BaseException):
 
     def line(self) -> str:
         by = "" if self.signum == signal.SIGINT else f" by {signal.Signals(self.signum).name}"
-        return f"interrupted{by}: {self.kept or 'nothing was written'}"
+        return f"interrupted{by}: {self.kept or 'no output was left half-written'}"
 
 
 def _stop(signum: int, frame) -> None:

@@ -176,9 +176,14 @@ def sweep(
     configs = grid_configs(feats, clfs, cvals, class_weight=class_weight.value, section=_section(section, heading),
                            calibration=calibration.value)
     command = "fazhi sweep " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["sweep"] else "fazhi sweep"
-    with verbosity(verbose), user_errors(), progress("sweep", total=len(configs)) as advance:
-        result = run_sweep(configs, dataset, jobs=jobs, track=track, tracking_uri=tracking_uri, experiment=experiment,
-                           run_name=run_name, command=command, on_config=advance)
+    try:
+        with verbosity(verbose), user_errors(), progress("sweep", total=len(configs)) as advance:
+            result = run_sweep(configs, dataset, jobs=jobs, track=track, tracking_uri=tracking_uri, experiment=experiment,
+                               run_name=run_name, command=command, on_config=advance)
+    except Stop as stop:
+        stop.kept = "no table was written" + (
+            "; the sweep's MLflow run is marked KILLED (the configurations measured so far are its child runs)" if track else "")
+        raise
     typer.echo(result.table)
     if output is not None:
         write_text_output(output, result.table)
