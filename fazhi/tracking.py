@@ -37,13 +37,11 @@ with warnings.catch_warnings():  # dependencies' import-time warnings (pydantic,
     if os.environ["MLFLOW_LOGGING_LEVEL"].upper() not in ("DEBUG", "INFO"):
         warnings.simplefilter("ignore")
     import mlflow  # noqa: E402
-    from mlflow.utils.autologging_utils import MlflowEventsAndWarningsBehaviorGlobally  # noqa: E402
 import numpy as np  # noqa: E402
 
 from fazhi.config import DEFAULT_EXPERIMENT, tracking_uri  # noqa: E402
 from fazhi.errors import TrackingError  # noqa: E402
-from fazhi.formats.files import HOST, alive  # noqa: E402
-from fazhi.interrupts import Stop  # noqa: E402
+from fazhi.mlflow_runs import end_abandoned, quiet, store_lock, tracked_run  # noqa: E402
 from fazhi.registry import log_model, maybe_promote  # noqa: E402
 from fazhi.run_names import child_name, evaluation_name, sweep_name  # noqa: E402
 
@@ -52,22 +50,6 @@ logging.getLogger("mlflow").setLevel(os.environ["MLFLOW_LOGGING_LEVEL"])  # if i
 if TYPE_CHECKING:
     from fazhi.evaluation import CVResult, Evaluation
     from fazhi.training import TrainResult
-
-
-@contextlib.contextmanager
-def quiet() -> Iterator[None]:
-    """MLflow's event messages ("Successfully registered model …", "Created version …")
-    and the warnings raised while logging stay off the terminal: library functions print
-    nothing. With MLflow's logger at INFO (`--verbose`) they are shown."""
-    if logging.getLogger("mlflow").isEnabledFor(logging.INFO):
-        yield
-        return
-    # MLflow's own switch for its event stream (eprint() and its log handler), counted:
-    # the same switch used inside log_model cannot turn the stream back on before we do.
-    events = MlflowEventsAndWarningsBehaviorGlobally(disable_event_logs=True, disable_warnings=True, reroute_warnings=False)
-    with warnings.catch_warnings(), events:
-        warnings.simplefilter("ignore")
-        yield
 
 
 def _quietly(func):
@@ -103,35 +85,6 @@ def connect(uri: str | None = None, experiment: str = DEFAULT_EXPERIMENT) -> str
             why = "cannot reach the tracking server (is it running?)"
         raise TrackingError(f"MLflow store {uri}: {why}") from None
     return exp_id
-
-
-@contextlib.contextmanager
-def store_lock(uri: str) -> Iterator[None]:
-    """An exclusive lock (flock) on the directory of a SQLite store while it is opened.
-
-    MLflow creates the tables of a new SQLite store and migrates them on first use,
-    without a lock between processes: two `fazhi train` started at once on a new store
-    both migrate it, and one fails (`duplicate column name: step`). Elsewhere (a server,
-    Windows) nothing is locked."""
-    path = _sqlite_path(uri)
-    if path is None or not path.parent.is_dir():
-        yield
-        return
-    import fcntl
-
-    fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # releases the lock
-
-
-def _sqlite_path(uri: str) -> Path | None:
-    if os.name != "posix" or not uri.startswith("sqlite:///"):
-        return None
-    path = uri[len("sqlite:///") :].split("?")[0]
-    return Path(path).resolve() if path and path != ":memory:" else None
 
 
 def artifact_location(uri: str) -> str | None:
@@ -204,61 +157,6 @@ def log_confusion(labels: list[str], matrix: np.ndarray) -> None:
     mlflow.log_figure(confusion_figure(labels, matrix), "confusion_matrix.png")
 
 
-@contextlib.contextmanager
-def _run(run_name: str, kind: str, nested: bool = False) -> Iterator[Any]:
-    """An MLflow run tagged with its kind and the process writing it (fazhi.pid, fazhi.host).
-    It ends FINISHED; FAILED on an error; KILLED on Ctrl-C or SIGTERM (fazhi.interrupts),
-    and then the model it was logging is marked FAILED and its registered version removed:
-    neither stays PENDING or half-made. A run whose process was killed with SIGKILL is
-    ended KILLED by the next fazhi command on its experiment (end_abandoned)."""
-    tags = {"fazhi.kind": kind, "fazhi.pid": str(os.getpid()), "fazhi.host": HOST}
-    with quiet():
-        run = mlflow.start_run(run_name=run_name, nested=nested, tags=tags)
-    try:
-        yield run
-    except BaseException as exc:
-        with quiet():
-            _end(run.info.run_id, "KILLED" if isinstance(exc, (KeyboardInterrupt, Stop)) else "FAILED")
-        raise
-    with quiet():
-        mlflow.end_run("FINISHED")
-
-
-def _end(run_id: str, status: str) -> None:
-    """End a run that did not finish; what it logged half-way is undone. Best effort: an
-    unreachable store must not hide the error or interruption that ended the run."""
-    client = mlflow.MlflowClient()
-    with contextlib.suppress(Exception):
-        run = client.get_run(run_id)
-        for model in client.search_logged_models([run.info.experiment_id], filter_string=f"source_run_id = '{run_id}'"):
-            if str(model.status) == "PENDING" or getattr(model.status, "name", "") == "PENDING":
-                client.finalize_logged_model(model.model_id, "FAILED")
-    with contextlib.suppress(Exception):
-        for version in client.search_model_versions(f"run_id = '{run_id}'"):
-            client.delete_model_version(version.name, version.version)
-    with contextlib.suppress(Exception):
-        if mlflow.active_run() is not None and mlflow.active_run().info.run_id == run_id:
-            mlflow.end_run(status)
-        else:
-            client.set_terminated(run_id, status)
-
-
-def end_abandoned(experiment_id: str) -> list[str]:
-    """End KILLED the runs of this host still RUNNING whose process is gone (killed with
-    SIGKILL, or a power cut); returns their ids."""
-    client = mlflow.MlflowClient()
-    ended = []
-    runs = client.search_runs(
-        [experiment_id], filter_string=f"attributes.status = 'RUNNING' and tags.`fazhi.host` = '{HOST}'", max_results=200)
-    for run in runs:
-        pid = run.data.tags.get("fazhi.pid", "")
-        if pid.isdigit() and not alive(int(pid)):
-            client.set_tag(run.info.run_id, "fazhi.ended", f"its process {pid} was gone; ended by process {os.getpid()}")
-            _end(run.info.run_id, "KILLED")
-            ended.append(run.info.run_id)
-    return ended
-
-
 @_quietly
 def log_training(result: TrainResult, run_name: str, promote: bool = False) -> dict[str, Any]:
     """One training run: params, metrics, artifacts, the registered model; returns ids and promotion."""
@@ -269,7 +167,7 @@ def log_training(result: TrainResult, run_name: str, promote: bool = False) -> d
     from fazhi.persist import package_versions
 
     data, cv, pipeline = result.data, result.cv, result.pipeline
-    with _run(run_name, "train") as run:
+    with tracked_run(run_name, "train") as run:
         result.started_run = run.info.run_id
         params = {
             **result.config.as_params(),
@@ -316,7 +214,7 @@ def log_training(result: TrainResult, run_name: str, promote: bool = False) -> d
 def sweep_run(run_name: str | None, grid: dict[str, Any], data) -> Iterator[str]:
     """The parent run of a sweep, named after its grid unless `run_name`; children are
     started with nested=True inside it."""
-    with _run(run_name or sweep_name(grid), "sweep") as run:  # ends it FINISHED, FAILED or KILLED
+    with tracked_run(run_name or sweep_name(grid), "sweep") as run:  # ends it FINISHED, FAILED or KILLED
         with quiet():
             mlflow.log_params({**flat_params("grid.", grid), "data_file": data.path, "data_sha256": data.sha256, "n_rows": len(data)})
         yield run.info.run_id
@@ -324,7 +222,7 @@ def sweep_run(run_name: str | None, grid: dict[str, Any], data) -> Iterator[str]
 
 @_quietly
 def log_sweep_child(config_params: dict[str, Any], cv: CVResult) -> str:
-    with _run(child_name(config_params), "sweep-config", nested=True) as run:
+    with tracked_run(child_name(config_params), "sweep-config", nested=True) as run:
         mlflow.log_params(flat_params("", config_params))
         mlflow.log_metrics(cv_metrics(cv))
         return run.info.run_id
@@ -344,7 +242,7 @@ def log_evaluation(evaluation: Evaluation, run_name: str | None) -> str:
     """An evaluation run (named eval-<model>-on-<data file> unless `run_name`): model
     source, data hash, the scores, confusion matrix."""
     data = evaluation.data
-    with _run(run_name or evaluation_name(evaluation.model, data.path), "evaluate") as run:
+    with tracked_run(run_name or evaluation_name(evaluation.model, data.path), "evaluate") as run:
         mlflow.log_params(
             flat_params("", {"model": evaluation.model, "data_file": data.path, "data_sha256": data.sha256, "n_rows": len(data)})
         )
