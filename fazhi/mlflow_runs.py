@@ -76,16 +76,30 @@ def tracked_run(run_name: str, kind: str, nested: bool = False) -> Iterator[Any]
     neither stays PENDING or half-made. A run whose process was killed with SIGKILL is
     ended KILLED by the next fazhi command on its experiment (end_abandoned)."""
     tags = {"fazhi.kind": kind, "fazhi.pid": str(os.getpid()), "fazhi.host": HOST}
-    with quiet():
-        run = mlflow.start_run(run_name=run_name, nested=nested, tags=tags)
-    try:
+    try:  # a signal may come while MLflow starts or ends the run, too
+        with quiet():
+            run = mlflow.start_run(run_name=run_name, nested=nested, tags=tags)
         yield run
+        with quiet():
+            mlflow.end_run("FINISHED")
     except BaseException as exc:
         with quiet():
-            _end(run.info.run_id, "KILLED" if isinstance(exc, (KeyboardInterrupt, Stop)) else "FAILED")
+            end_own_runs("KILLED" if isinstance(exc, (KeyboardInterrupt, Stop)) else "FAILED")
         raise
-    with quiet():
-        mlflow.end_run("FINISHED")
+
+
+def end_own_runs(status: str) -> None:
+    """End every run this process still has RUNNING: the one that failed, its parent, and
+    one whose start was interrupted after MLflow had created it (its id never reached us)."""
+    client = mlflow.MlflowClient()
+    with contextlib.suppress(Exception):
+        experiments = [e.experiment_id for e in client.search_experiments()]
+        mine = f"attributes.status = 'RUNNING' and tags.`fazhi.pid` = '{os.getpid()}' and tags.`fazhi.host` = '{HOST}'"
+        for run in client.search_runs(experiments, filter_string=mine):
+            _end(run.info.run_id, status)
+    with contextlib.suppress(Exception):
+        while mlflow.active_run() is not None:  # MLflow's stack of active runs, emptied
+            mlflow.end_run(status)
 
 
 def _end(run_id: str, status: str) -> None:

@@ -23,11 +23,13 @@ from typing import Any
 
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 _QUIET_TRACKER = "ignore:resource_tracker:UserWarning"
+_STOPS = {signal.SIGINT, signal.SIGTERM}
 
 
 def _die_with_parent(parent: int) -> None:
     """Initializer of every worker."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole terminal group: the parent decides
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)  # blocked while the parent started the pool
     if sys.platform.startswith("linux"):
         import ctypes
 
@@ -65,9 +67,19 @@ def parallel(jobs: int, tasks: int) -> Iterator[Callable[[Callable[..., Any], It
     if _QUIET_TRACKER not in sys.warnoptions:
         sys.warnoptions.append(_QUIET_TRACKER)
     workers = min(jobs, tasks)
-    with _threads_per_worker(max(1, (os.cpu_count() or 1) // workers)):
-        pool = multiprocessing.get_context("spawn").Pool(workers, initializer=_die_with_parent, initargs=(os.getpid(),))
+    # Ctrl-C or SIGTERM while the pool starts would leave a worker half-started (it
+    # prints "EOFError: Ran out of input") and Pool() stops its workers only on an
+    # Exception: the signals wait until the pool stands, then stop it in the block below.
+    # Workers inherit the blocked mask and unblock SIGTERM in _die_with_parent.
+    deferred = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
     try:
+        with _threads_per_worker(max(1, (os.cpu_count() or 1) // workers)):
+            pool = multiprocessing.get_context("spawn").Pool(workers, initializer=_die_with_parent, initargs=(os.getpid(),))
+    except BaseException:
+        signal.pthread_sigmask(signal.SIG_SETMASK, deferred)
+        raise
+    try:
+        signal.pthread_sigmask(signal.SIG_SETMASK, deferred)  # a signal that came meanwhile is raised here
         yield lambda func, arguments: pool.imap(_call, ((func, tuple(args)) for args in arguments))
     finally:
         pool.terminate()  # now: an interrupted run does not wait for configurations still running
