@@ -187,4 +187,5 @@ def test_a_stopped_sweep_leaves_no_worker_holding_the_callers_output(place, smal
     assert "FINISHED" in children and set(children) <= {"FINISHED", "KILLED"}, children
     if signum == signal.SIGKILL:
         assert f"its process {proc.pid} was gone" in killed.data.tags["fazhi.ended"]
-    assert list(tmp.iterdir()) == []
+    # jieba keeps its dictionary cache in the temp folder on purpose (words features)
+    assert [p.name for p in tmp.iterdir()] in ([], ["jieba.cache"])
