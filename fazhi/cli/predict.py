@@ -97,7 +97,8 @@ def predict(
     except KeyboardInterrupt:  # without fazhi.interrupts installed (the app called in-process)
         raise fail("interrupted; no output file was written or replaced", 130) from None
     except Stop as stop:  # Ctrl-C or SIGTERM: the writers removed their temporary files
-        stop.kept = "no output file was written or replaced"
+        stop.kept = (f"only the page {html} was written; no row file was written or replaced" if _PAGES_WRITTEN
+                     else "no output file was written or replaced")
         raise
     if not quiet and output is not None and tagged:
         typer.echo(f"{output}: {rows} row(s) from {tagged} report(s)", err=True)
@@ -108,6 +109,9 @@ def predict(
     if failed:
         typer.echo(f"error: {failed} of {failed + tagged} input(s) could not be tagged (see above)", err=True)
         raise typer.Exit(1)
+
+
+_PAGES_WRITTEN: list[Path] = []  # --html pages written by this process
 
 
 def _run(reports, tagger, output: Path | None, summary: Path | None, quiet: bool, html: Path | None = None,
@@ -154,6 +158,7 @@ def _run(reports, tagger, output: Path | None, summary: Path | None, quiet: bool
             raise NothingTagged(failed)  # writers drop their temporary files: no empty output
         if page is not None:  # before the writers commit: if it fails, no output is replaced
             _write_page(html, page, tagger, given or [])
+            _PAGES_WRITTEN.append(html)  # an interruption from here on keeps it (see predict)
     if shown_summaries:
         console.print(_summary_table(shown_summaries, tagger))
     return failed, tagged, rows_out.rows
