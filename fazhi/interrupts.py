@@ -15,6 +15,8 @@ check it before they report success (check()).
 
 from __future__ import annotations
 
+import atexit
+import os
 import signal
 import sys
 
@@ -63,11 +65,41 @@ def check(kept: str | None = None) -> None:
 
 
 def run(app, **kwargs) -> None:
-    """Run a Typer/Click app with signals handled: a Stop ends it with its line and exit code."""
+    """Run a Typer/Click app with signals handled: a Stop ends it with its line and exit code.
+
+    Once the command is done, a signal no longer interrupts anything (MLflow's exit
+    handlers still run): it is noted, and the exit code and a line still say it came.
+    One that comes during Python's own teardown after that is ignored: the command's
+    exit code stands."""
     install()
+    atexit.register(_exit_late)  # registered first, so it runs after every other exit handler
     try:
         app(**kwargs)
     except Stop as stop:
         sys.stderr.write(stop.line() + "\n")
         sys.stderr.flush()
         sys.exit(stop.exit_code)
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, _late)
+
+
+_late_signals: list[int] = []
+
+
+def _late(signum: int, frame) -> None:
+    _late_signals.append(signum)
+
+
+def _exit_late() -> None:
+    # What is left is Python's own teardown, which resets a Python handler to the default
+    # action: a signal then would kill the process with nothing said. Ignored signals
+    # stay ignored; the command's work and its exit handlers are complete.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_IGN)
+    if _late_signals and not _received:
+        stop = Stop(_late_signals[0], "the command had already finished; what it wrote and printed stands")
+        sys.stdout.flush()
+        sys.stderr.write(stop.line() + "\n")
+        sys.stderr.flush()
+        os._exit(stop.exit_code)

@@ -13,6 +13,7 @@ import os
 import signal
 import sqlite3
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -189,3 +190,30 @@ def test_a_stopped_sweep_leaves_no_worker_holding_the_callers_output(place, smal
         assert f"its process {proc.pid} was gone" in killed.data.tags["fazhi.ended"]
     # jieba keeps its dictionary cache in the temp folder on purpose (words features)
     assert [p.name for p in tmp.iterdir()] in ([], ["jieba.cache"])
+
+
+LATE = """
+import atexit, sys, time, typer
+from fazhi.interrupts import run
+app = typer.Typer()
+
+@app.command()
+def work():
+    atexit.register(time.sleep, 3)  # an exit handler that takes time, as MLflow's do
+    print("done", flush=True)
+
+run(app, args=[])
+"""
+
+
+def test_a_signal_after_the_work_is_done_is_said_not_swallowed(tmp_path):
+    """While exit handlers run the work is complete: the signal no longer interrupts it,
+    but the exit code and a line still say that it came."""
+    proc = subprocess.Popen([sys.executable, "-c", LATE], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    with started(proc):
+        assert proc.stdout.readline() == "done\n"
+        time.sleep(0.5)  # inside the exit handler
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert one_line(stderr) == "interrupted: the command had already finished; what it wrote and printed stands"
