@@ -2,7 +2,7 @@
 
 import sys
 
-from fazhi.cli import app
+from fazhi.cli import main
 
 if __name__ == "__main__":
-    app(args=["evaluate", *sys.argv[1:]], prog_name="fazhi")
+    main(["evaluate", *sys.argv[1:]])

@@ -6,7 +6,7 @@ Under spark-submit the master, executors and resources are spark-submit's (--mas
 
 import sys
 
-from fazhi.cli import app
+from fazhi.cli import main
 
 if __name__ == "__main__":
-    app(args=["spark-tag", *sys.argv[1:]], prog_name="fazhi")
+    main(["spark-tag", *sys.argv[1:]])

@@ -90,18 +90,14 @@ def cross_validate(
     shown = shown_variants(data.X, data.y, data.groups) if variants else {}
     args = [(clone(model), data, train, test, shown) for train, test in splits]
     start = time.perf_counter()
-    if n_jobs == 1:
-        results = []
-        for a in args:
-            results.append(_fit_fold(*a))
+    from fazhi.workers import parallel
+
+    results = []
+    with parallel(n_jobs, len(args)) as run:
+        for result in run(_fit_fold, args):
+            results.append(result)
             if on_fold:
                 on_fold()
-    else:
-        from joblib import Parallel, delayed
-
-        results = Parallel(n_jobs=n_jobs)(delayed(_fit_fold)(*a) for a in args)
-        for _ in splits if on_fold else ():
-            on_fold()
     seconds = time.perf_counter() - start
     y_pred = np.empty(len(data), dtype=object)
     proba = np.zeros((len(data), len(classes)))

@@ -47,8 +47,10 @@ def package_versions(*extra: str) -> dict[str, str]:
     return out
 
 
-def save(pipeline: Any, directory: Path, card: dict[str, Any], models_dir: Path | None = None) -> Path:
-    """Save `pipeline` under `directory` with its card; mark it as the latest model.
+def save(pipeline: Any, directory: Path, card: dict[str, Any], models_dir: Path | None = None, latest: bool = True) -> Path:
+    """Save `pipeline` under `directory` with its card; mark it as the latest model
+    (unless not `latest`: fazhi.training writes into a temporary directory, renames it,
+    then calls mark_latest).
 
     Each file is written under a temporary name and renamed, so no file is ever
     half-written; the card carries the model file's hash, so a model and a card that
@@ -68,9 +70,15 @@ def save(pipeline: Any, directory: Path, card: dict[str, Any], models_dir: Path 
             "model_sha256": sha256_file(tmp),
         }
     write_atomic(directory / CARD_FILE, json.dumps(card, ensure_ascii=False, indent=2).encode())
-    root = Path(models_dir) if models_dir else directory.parent
-    write_atomic(root / LATEST_FILE, (str(directory.resolve()) + "\n").encode())
+    if latest:
+        mark_latest(directory, models_dir)
     return directory
+
+
+def mark_latest(directory: Path, models_dir: Path | None = None) -> None:
+    """models_dir/LATEST (default: the directory's parent) names `directory`."""
+    root = Path(models_dir) if models_dir else Path(directory).parent
+    write_atomic(root / LATEST_FILE, (str(Path(directory).resolve()) + "\n").encode())
 
 
 def _default(models_dir: Path) -> Path:

@@ -1,7 +1,8 @@
 """A grid of model configurations, each measured by grouped cross-validation, ranked.
 
-Configurations run in parallel processes (one CV each); MLflow logging stays in the
-calling process, so workers never touch the store.
+Configurations run in parallel processes (one CV each, fazhi.workers: they never
+outlive the sweep); MLflow logging stays in the calling process, so workers never touch
+the store.
 """
 
 from __future__ import annotations
@@ -42,24 +43,26 @@ def run_grid(
     log_child: Callable[[dict[str, Any], Any], str] | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Rows ranked by CV macro-F1 (best first), and the baseline's figures."""
-    if jobs > 1:
-        from joblib import Parallel, delayed
+    from fazhi.workers import parallel
 
-        results = Parallel(n_jobs=jobs, return_as="generator")(delayed(_measure)(c, data) for c in configs)
-    else:
-        results = (_measure(c, data) for c in configs)
     rows, baseline = [], None
-    for config, cv in zip(configs, results):
-        row = {**config.as_params(), **_figures(cv.metrics), "seconds": round(cv.seconds, 2)}
-        row.update({f"{name}_macro_f1": figures["macro_f1"] for name, figures in cv.variants.items()})
-        if log_child is not None:
-            row["run_id"] = log_child(config.as_params(), cv)
-        rows.append(row)
-        baseline = _figures(cv.baseline)
-        if on_config:
-            on_config()
+    with parallel(jobs, len(configs)) as run:
+        for config, cv in zip(configs, run(_measure, [(c, data) for c in configs])):
+            rows.append(_row(config, cv, log_child))
+            baseline = _figures(cv.baseline)
+            if on_config:
+                on_config()
     rows.sort(key=lambda r: r["macro_f1"], reverse=True)
     return rows, baseline or {}
+
+
+def _row(config: ModelConfig, cv, log_child) -> dict[str, Any]:
+    """A configuration's figures (and its MLflow child run, logged as soon as it is measured)."""
+    row = {**config.as_params(), **_figures(cv.metrics), "seconds": round(cv.seconds, 2)}
+    row.update({f"{name}_macro_f1": figures["macro_f1"] for name, figures in cv.variants.items()})
+    if log_child is not None:
+        row["run_id"] = log_child(config.as_params(), cv)
+    return row
 
 
 def _figures(metrics: dict[str, Any]) -> dict[str, Any]:

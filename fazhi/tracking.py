@@ -37,11 +37,11 @@ with warnings.catch_warnings():  # dependencies' import-time warnings (pydantic,
     if os.environ["MLFLOW_LOGGING_LEVEL"].upper() not in ("DEBUG", "INFO"):
         warnings.simplefilter("ignore")
     import mlflow  # noqa: E402
-    from mlflow.utils.autologging_utils import MlflowEventsAndWarningsBehaviorGlobally  # noqa: E402
 import numpy as np  # noqa: E402
 
 from fazhi.config import DEFAULT_EXPERIMENT, tracking_uri  # noqa: E402
 from fazhi.errors import TrackingError  # noqa: E402
+from fazhi.mlflow_runs import end_abandoned, quiet, store_lock, tracked_run  # noqa: E402
 from fazhi.registry import log_model, maybe_promote  # noqa: E402
 from fazhi.run_names import child_name, evaluation_name, sweep_name  # noqa: E402
 
@@ -50,22 +50,6 @@ logging.getLogger("mlflow").setLevel(os.environ["MLFLOW_LOGGING_LEVEL"])  # if i
 if TYPE_CHECKING:
     from fazhi.evaluation import CVResult, Evaluation
     from fazhi.training import TrainResult
-
-
-@contextlib.contextmanager
-def quiet() -> Iterator[None]:
-    """MLflow's event messages ("Successfully registered model …", "Created version …")
-    and the warnings raised while logging stay off the terminal: library functions print
-    nothing. With MLflow's logger at INFO (`--verbose`) they are shown."""
-    if logging.getLogger("mlflow").isEnabledFor(logging.INFO):
-        yield
-        return
-    # MLflow's own switch for its event stream (eprint() and its log handler), counted:
-    # the same switch used inside log_model cannot turn the stream back on before we do.
-    events = MlflowEventsAndWarningsBehaviorGlobally(disable_event_logs=True, disable_warnings=True, reroute_warnings=False)
-    with warnings.catch_warnings(), events:
-        warnings.simplefilter("ignore")
-        yield
 
 
 def _quietly(func):
@@ -85,13 +69,16 @@ def connect(uri: str | None = None, experiment: str = DEFAULT_EXPERIMENT) -> str
     """
     uri = tracking_uri(uri)
     try:
-        mlflow.set_tracking_uri(uri)
-        existing = mlflow.get_experiment_by_name(experiment)
-        if existing is not None:
-            exp_id = existing.experiment_id
-        else:
-            exp_id = mlflow.create_experiment(experiment, artifact_location=artifact_location(uri))
-        mlflow.set_experiment(experiment_id=exp_id)
+        with store_lock(uri):  # a new SQLite store is created and migrated by one process at a time
+            mlflow.set_tracking_uri(uri)
+            existing = mlflow.get_experiment_by_name(experiment)
+            if existing is not None:
+                exp_id = existing.experiment_id
+            else:
+                exp_id = mlflow.create_experiment(experiment, artifact_location=artifact_location(uri))
+            mlflow.set_experiment(experiment_id=exp_id)
+            mlflow.MlflowClient().search_registered_models(max_results=1)  # the registry's tables too
+        end_abandoned(exp_id)
     except Exception as exc:  # a bad URI or an unreachable server: many exception types
         why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         if "Max retries exceeded" in why or "Failed to establish" in why:
@@ -180,8 +167,8 @@ def log_training(result: TrainResult, run_name: str, promote: bool = False) -> d
     from fazhi.persist import package_versions
 
     data, cv, pipeline = result.data, result.cv, result.pipeline
-    with mlflow.start_run(run_name=run_name) as run:
-        mlflow.set_tag("fazhi.kind", "train")
+    with tracked_run(run_name, "train") as run:
+        result.started_run = run.info.run_id
         params = {
             **result.config.as_params(),
             "data_file": data.path,
@@ -227,23 +214,15 @@ def log_training(result: TrainResult, run_name: str, promote: bool = False) -> d
 def sweep_run(run_name: str | None, grid: dict[str, Any], data) -> Iterator[str]:
     """The parent run of a sweep, named after its grid unless `run_name`; children are
     started with nested=True inside it."""
-    with quiet():
-        run = mlflow.start_run(run_name=run_name or sweep_name(grid))
-        mlflow.set_tag("fazhi.kind", "sweep")
-        mlflow.log_params({**flat_params("grid.", grid), "data_file": data.path, "data_sha256": data.sha256, "n_rows": len(data)})
-    status = "FAILED"
-    try:
-        yield run.info.run_id
-        status = "FINISHED"
-    finally:
+    with tracked_run(run_name or sweep_name(grid), "sweep") as run:  # ends it FINISHED, FAILED or KILLED
         with quiet():
-            mlflow.end_run(status)
+            mlflow.log_params({**flat_params("grid.", grid), "data_file": data.path, "data_sha256": data.sha256, "n_rows": len(data)})
+        yield run.info.run_id
 
 
 @_quietly
 def log_sweep_child(config_params: dict[str, Any], cv: CVResult) -> str:
-    with mlflow.start_run(run_name=child_name(config_params), nested=True) as run:
-        mlflow.set_tag("fazhi.kind", "sweep-config")
+    with tracked_run(child_name(config_params), "sweep-config", nested=True) as run:
         mlflow.log_params(flat_params("", config_params))
         mlflow.log_metrics(cv_metrics(cv))
         return run.info.run_id
@@ -263,8 +242,7 @@ def log_evaluation(evaluation: Evaluation, run_name: str | None) -> str:
     """An evaluation run (named eval-<model>-on-<data file> unless `run_name`): model
     source, data hash, the scores, confusion matrix."""
     data = evaluation.data
-    with mlflow.start_run(run_name=run_name or evaluation_name(evaluation.model, data.path)) as run:
-        mlflow.set_tag("fazhi.kind", "evaluate")
+    with tracked_run(run_name or evaluation_name(evaluation.model, data.path), "evaluate") as run:
         mlflow.log_params(
             flat_params("", {"model": evaluation.model, "data_file": data.path, "data_sha256": data.sha256, "n_rows": len(data)})
         )

@@ -6,9 +6,13 @@ TrainResult, so scripts and benchmarks train exactly as the command does.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
+import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -19,8 +23,10 @@ import numpy as np
 from fazhi.classifiers import CALIBRATION_FOLDS, CLASSIFIERS, make_classifier
 from fazhi.config import DEFAULT_EXPERIMENT, MODELS_DIR, label_order
 from fazhi.dataset import Dataset, check_labels
+from fazhi import interrupts
 from fazhi.errors import CorpusError, ModelError, OutputError, TrackingError
 from fazhi.evaluation import CVResult, cross_validate, folds
+from fazhi.formats.files import remove_stale, stale_prefix
 from fazhi.model import DEFAULTS, ModelConfig, build_pipeline, fit as fit_model
 
 
@@ -34,6 +40,7 @@ class TrainResult:
     saved: Path | None = None  # models/<run name>/
     champion: Any = None  # fazhi.champion.Decision: the model predict and evaluate now use
     mlflow: dict[str, Any] = field(default_factory=dict)  # run_id, model_uri, version, promoted, promotion
+    started_run: str | None = None  # the MLflow run, as soon as it is started (what an interruption ends KILLED)
 
 
 def check_data(config: ModelConfig, data: Dataset) -> None:
@@ -149,22 +156,45 @@ def train(
     from fazhi import champion
 
     before = champion.current(Path(output_dir))  # read before saving moves LATEST
-    result.saved = save(result, Path(output_dir), name)
     try:
-        result.champion = champion.decide(result.saved, before, Path(output_dir), promote)
-    except OSError as exc:
-        raise OutputError(f"{output_dir}: cannot mark the champion ({exc.strerror or exc})") from None
-    if track:
-        from fazhi import persist
-
+        result.saved = save(result, Path(output_dir), name)
         try:
-            result.mlflow = tracking.log_training(result, run_name=result.saved.name, promote=promote)
-        except Exception as exc:  # MLflow raises many types (store, registry, serialisation)
-            raise TrackingError(
-                f"model saved in {result.saved}, but MLflow logging failed: {type(exc).__name__}: {exc}".splitlines()[0]
-            ) from None
-        persist.add_to_card(result.saved, {"mlflow": {k: result.mlflow[k] for k in ("run_id", "model_uri", "version")}})
+            result.champion = champion.decide(result.saved, before, Path(output_dir), promote)
+        except OSError as exc:
+            raise OutputError(f"{output_dir}: cannot mark the champion ({exc.strerror or exc})") from None
+        if track:
+            _log(result, promote)
+        interrupts.check()  # a signal some library swallowed: never carry on as if all went well
+    except interrupts.Stop as stop:
+        stop.kept = kept(result)
+        raise
     return result
+
+
+def _log(result: TrainResult, promote: bool) -> None:
+    from fazhi import persist, tracking
+
+    try:
+        result.mlflow = tracking.log_training(result, run_name=result.saved.name, promote=promote)
+    except Exception as exc:  # MLflow raises many types (store, registry, serialisation)
+        raise TrackingError(
+            f"model saved in {result.saved}, but MLflow logging failed: {type(exc).__name__}: {exc}".splitlines()[0]
+        ) from None
+    persist.add_to_card(result.saved, {"mlflow": {k: result.mlflow[k] for k in ("run_id", "model_uri", "version")}})
+
+
+def kept(result: TrainResult) -> str:
+    """What an interrupted training leaves, in words: the line `fazhi train` ends with."""
+    if result.saved is None:
+        return "no model was saved"
+    line = f"the model was saved to {result.saved}"
+    if result.champion is not None and result.champion.promoted:
+        line += " (the default model of predict and evaluate now)"
+    if result.mlflow:
+        return line + f" and logged to MLflow (run {result.mlflow['run_id']}, version {result.mlflow['version']})"
+    if result.started_run:
+        return line + f" but not logged to MLflow (run {result.started_run} is marked KILLED)"
+    return line + " but not logged to MLflow"
 
 
 def save(result: TrainResult, output_dir: Path, name: str) -> Path:
@@ -182,23 +212,52 @@ def save(result: TrainResult, output_dir: Path, name: str) -> Path:
         "fit_seconds": round(result.fit_seconds, 3),
     }
     try:
-        directory = new_directory(output_dir, safe_name(name))
-        return persist.save(result.pipeline, directory, card, models_dir=output_dir)
+        with temp_directory(output_dir, safe_name(name)) as tmp:
+            persist.save(result.pipeline, tmp, card, models_dir=output_dir, latest=False)
+            directory = new_directory(output_dir, safe_name(name), tmp)
+        persist.mark_latest(directory, output_dir)
+        return directory
     except OSError as exc:
         raise OutputError(f"{output_dir}: cannot save the model ({exc.strerror or exc})") from None
 
 
-def new_directory(parent: Path, name: str) -> Path:
-    """parent/name, or parent/name-2, -3 … if taken: created here, so two trainings
-    started in the same second never share (and overwrite) one directory."""
+@contextlib.contextmanager
+def temp_directory(parent: Path, name: str) -> Iterator[Path]:
+    """A hidden directory in `parent` to write a model into (no reader takes it for a
+    model), removed with what is in it unless the block moved it away. A run killed
+    with SIGKILL leaves it behind: the next `fazhi train` into `parent` removes it
+    (files.remove_stale: its process is gone)."""
+    parent.mkdir(parents=True, exist_ok=True)
+    remove_stale(parent)
+    tmp = Path(tempfile.mkdtemp(dir=parent, prefix=stale_prefix(name), suffix=".tmp"))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp's is private; a model directory is not
+    try:
+        yield tmp
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def new_directory(parent: Path, name: str, content: Path | None = None) -> Path:
+    """parent/name, or parent/name-2, -3 … if taken, so two trainings started in the same
+    second never share (and overwrite) one directory. The name is claimed by mkdir; with
+    `content` (a finished directory in `parent`), that directory is then renamed onto it
+    (rename replaces an empty directory in one step), so the model appears complete."""
     parent.mkdir(parents=True, exist_ok=True)
     for n in range(1, 1000):
         directory = parent / (name if n == 1 else f"{name}-{n}")
         try:
             directory.mkdir()
-            return directory
         except FileExistsError:
             continue
+        if content is not None:
+            try:
+                os.replace(content, directory)
+            except BaseException:
+                directory.rmdir()
+                raise
+        return directory
     raise OutputError(f"{parent}: too many models named {name}")
 
 

@@ -49,12 +49,10 @@ def _measure(config: ModelConfig, data: Dataset) -> float:
 
 def best_of(configs: Sequence[ModelConfig], data: Dataset, jobs: int = 1) -> tuple[ModelConfig, float]:
     """The configuration with the best grouped-CV macro-F1 on `data` (the first of equals)."""
-    if jobs > 1:
-        from joblib import Parallel, delayed
+    from fazhi.workers import parallel
 
-        figures = Parallel(n_jobs=jobs)(delayed(_measure)(c, data) for c in configs)
-    else:
-        figures = [_measure(c, data) for c in configs]
+    with parallel(jobs, len(configs)) as run:
+        figures = list(run(_measure, [(c, data) for c in configs]))
     k = max(range(len(configs)), key=lambda i: (figures[i], -i))
     return configs[k], figures[k]
 

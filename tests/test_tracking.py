@@ -289,3 +289,30 @@ def test_evaluate_logs_the_figures_on_unseen_sentences_apart(tracked, corpus_fil
     assert metrics["unseen_macro_f1"] == pytest.approx(figures["unseen"]["macro_f1"])
     assert metrics["unseen_f1_不足"] == pytest.approx(figures["unseen"]["per_label"]["不足"]["f1"])
     assert metrics["eval_macro_f1"] == pytest.approx(figures["macro_f1"])
+
+
+def test_two_first_trains_on_a_new_store_both_succeed(tmp_path, small_corpus):
+    """MLflow creates and migrates a new SQLite store on first use, with no lock between
+    processes: two `fazhi train` started at once on a new store both migrated it and one
+    failed (`duplicate column name: step`). fazhi.tracking.store_lock serialises it.
+    A race: two rounds, each on a brand-new store (~30 s on two busy cores)."""
+    from processes import FAZHI
+
+    env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
+    for round_ in range(2):
+        store = tmp_path / f"store{round_}"
+        store.mkdir()
+        uri = f"sqlite:///{store / 'mlflow.db'}"
+        procs = [subprocess.Popen([FAZHI, "train", "--data", str(small_corpus), "--features", "chars", "--calibration",
+                                   "none", "--tracking-uri", uri, "--output-dir", str(store / "models"), "--run-name", f"t{i}"],
+                                  env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(2)]
+        try:
+            outcomes = [p.communicate(timeout=300) for p in procs]
+        finally:
+            for p in procs:
+                p.kill()
+                p.wait()
+        assert [p.returncode for p in procs] == [0, 0], [err for _, err in outcomes]
+        client = MlflowClient(uri)
+        runs = client.search_runs([e.experiment_id for e in client.search_experiments()])
+        assert sorted((r.info.run_name, r.info.status) for r in runs) == [("t0", "FINISHED"), ("t1", "FINISHED")]

@@ -14,5 +14,8 @@ from fazhi.cli import data, train, evaluate, models, predict, report, serve, spa
 app.add_typer(data.app, name="data")
 
 
-def main() -> None:
-    app()
+def main(args: list[str] | None = None) -> None:
+    """The `fazhi` command: Ctrl-C and SIGTERM end it with one line saying what was kept (fazhi.interrupts)."""
+    from fazhi.interrupts import run
+
+    run(app, args=args, prog_name="fazhi")

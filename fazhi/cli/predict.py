@@ -18,6 +18,7 @@ import typer
 from fazhi.cli.common import ExcludeOpt, IncludeOpt, ModelOpt, app, fail, input_patterns, progress, say, user_errors
 from fazhi.config import LABELS, MAX_INPUT_BYTES, SENTENCES_COL, SOURCE_COL, TEXT_COL, UNCERTAIN_COL, short_label
 from fazhi.errors import FazhiError
+from fazhi.interrupts import Stop
 from fazhi.formats import INPUT_FORMATS, OUTPUT_FORMATS, suffix_list
 
 _INPUT_HELP = (
@@ -93,8 +94,12 @@ def predict(
         raise typer.Exit(0) from None
     except OSError as exc:  # e.g. the disk filled up while writing
         raise fail(f"cannot write the output ({exc.strerror or exc}); nothing was replaced") from None
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # without fazhi.interrupts installed (the app called in-process)
         raise fail("interrupted; no output file was written or replaced", 130) from None
+    except Stop as stop:  # Ctrl-C or SIGTERM: the writers removed their temporary files
+        stop.kept = (f"only the page {html} was written; no row file was written or replaced" if _PAGES_WRITTEN
+                     else "no output file was written or replaced")
+        raise
     if not quiet and output is not None and tagged:
         typer.echo(f"{output}: {rows} row(s) from {tagged} report(s)", err=True)
     if not quiet and summary is not None and tagged:
@@ -104,6 +109,9 @@ def predict(
     if failed:
         typer.echo(f"error: {failed} of {failed + tagged} input(s) could not be tagged (see above)", err=True)
         raise typer.Exit(1)
+
+
+_PAGES_WRITTEN: list[Path] = []  # --html pages written by this process
 
 
 def _run(reports, tagger, output: Path | None, summary: Path | None, quiet: bool, html: Path | None = None,
@@ -150,6 +158,7 @@ def _run(reports, tagger, output: Path | None, summary: Path | None, quiet: bool
             raise NothingTagged(failed)  # writers drop their temporary files: no empty output
         if page is not None:  # before the writers commit: if it fails, no output is replaced
             _write_page(html, page, tagger, given or [])
+            _PAGES_WRITTEN.append(html)  # an interruption from here on keeps it (see predict)
     if shown_summaries:
         console.print(_summary_table(shown_summaries, tagger))
     return failed, tagged, rows_out.rows

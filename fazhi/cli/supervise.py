@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import IO
 
 from fazhi.cli.common import fail
+from fazhi.interrupts import Stop
 
 
 def check_port(host: str, port: int) -> None:
@@ -59,7 +60,7 @@ def supervise(
                 server.wait()
                 raise fail(f"{what} {why}{last_line(log)}")
             code = server.wait()
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, Stop):  # Ctrl-C (Stop once fazhi.interrupts is installed)
             stop()
             code = server.wait()
     finally:

@@ -15,6 +15,7 @@ from fazhi.cli.common import (
     user_errors, verbosity, write_text_output,
 )
 from fazhi.config import CORPUS_FILE, DEFAULT_EXPERIMENT, MODELS_DIR
+from fazhi.interrupts import Stop
 from fazhi.model import DEFAULT_CS, DEFAULTS
 from features import FEATURE_SETS
 
@@ -65,7 +66,7 @@ def train(
     Prints out-of-fold per-label precision/recall/F1, macro-F1 and accuracy next to a majority-class baseline. The fitted pipeline is saved as joblib with a JSON card; with tracking on, it is also logged and registered as `fazhi-sentence`. The champion (models/CHAMPION, what predict and evaluate use by default, and the alias @champion) moves to it only if its CV macro-F1 beats the champion's on the same data.
     """
     from fazhi.evaluation import n_folds
-    from fazhi.formats.terminal import format_calibration, format_report, format_variants
+    from fazhi.training import kept
     from fazhi.training import train as run_training
 
     if not 0 < C < float("inf"):
@@ -78,12 +79,23 @@ def train(
         section=_section(section, heading), section_weight=section_weight, section_dropout=section_dropout,
         cue_weight=cue_weight, char_ngrams=char_ngrams, calibration=calibration.value, user_dict=user_dict, seed=seed,
     )
-    dataset = _load(data)
-    tuned = _tune(dataset, config, jobs) if tune else None
-    config = tuned.best if tuned else config
-    with verbosity(verbose), user_errors(), progress("cross-validating", total=n_folds(dataset)) as advance:
-        result = run_training(config, dataset, output_dir=output_dir, run_name=run_name, track=track,
-                              tracking_uri=tracking_uri, experiment=experiment, promote=promote, jobs=jobs, on_fold=advance)
+    result = None
+    try:
+        dataset = _load(data)
+        tuned = _tune(dataset, config, jobs) if tune else None
+        config = tuned.best if tuned else config
+        with verbosity(verbose), user_errors(), progress("cross-validating", total=n_folds(dataset)) as advance:
+            result = run_training(config, dataset, output_dir=output_dir, run_name=run_name, track=track,
+                                  tracking_uri=tracking_uri, experiment=experiment, promote=promote, jobs=jobs, on_fold=advance)
+        _report(dataset, result, tuned)
+    except Stop as stop:  # Ctrl-C or SIGTERM: say what is kept (fazhi.interrupts prints it, exit 130/143)
+        stop.kept = stop.kept or (kept(result) if result is not None else "no model was saved")
+        raise
+
+
+def _report(dataset, result, tuned) -> None:
+    from fazhi.formats.terminal import format_calibration, format_report, format_variants
+
     typer.echo(f"{dataset.path}: {len(dataset)} sentences, {result.cv.n_folds}-fold CV grouped by report ({result.cv.seconds:.1f} s)")
     typer.echo(format_report(result.cv.metrics, result.cv.baseline))
     typer.echo("\nthe same folds, each test report shown as other reports would show it (docs/results.md):")
@@ -164,9 +176,14 @@ def sweep(
     configs = grid_configs(feats, clfs, cvals, class_weight=class_weight.value, section=_section(section, heading),
                            calibration=calibration.value)
     command = "fazhi sweep " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["sweep"] else "fazhi sweep"
-    with verbosity(verbose), user_errors(), progress("sweep", total=len(configs)) as advance:
-        result = run_sweep(configs, dataset, jobs=jobs, track=track, tracking_uri=tracking_uri, experiment=experiment,
-                           run_name=run_name, command=command, on_config=advance)
+    try:
+        with verbosity(verbose), user_errors(), progress("sweep", total=len(configs)) as advance:
+            result = run_sweep(configs, dataset, jobs=jobs, track=track, tracking_uri=tracking_uri, experiment=experiment,
+                               run_name=run_name, command=command, on_config=advance)
+    except Stop as stop:
+        stop.kept = "no table was written" + (
+            "; the sweep's MLflow run is marked KILLED (the configurations measured so far are its child runs)" if track else "")
+        raise
     typer.echo(result.table)
     if output is not None:
         write_text_output(output, result.table)

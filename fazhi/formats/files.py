@@ -1,6 +1,8 @@
 """Files, safely: atomic writes (a temporary file beside the target, renamed into place) and content hashes.
 
-An existing file is never left half-written, and a failed write leaves no temporary file.
+An existing file is never left half-written, and a failed or interrupted write leaves no
+temporary file; one left by a process killed with SIGKILL is removed by the next writer
+into the same directory (remove_stale).
 """
 
 from __future__ import annotations
@@ -8,16 +10,61 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
+import shutil
+import socket
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 
 def temp_beside(path: Path) -> Path:
-    """A new, empty temporary file in `path`'s directory (hidden, so no batch picks it up)."""
-    fd, name = tempfile.mkstemp(dir=Path(path).parent, prefix=f".{Path(path).name}.", suffix=".tmp")
+    """A new, empty temporary file in `path`'s directory (hidden, so no batch picks it up;
+    named after this process, so that remove_stale can tell when it is abandoned)."""
+    fd, name = tempfile.mkstemp(dir=Path(path).parent, prefix=stale_prefix(Path(path).name), suffix=".tmp")
     os.close(fd)
     return Path(name)
+
+
+def stale_prefix(name: str) -> str:
+    """`.NAME.fazhi-PID@HOST.`: the start of a temporary name this process owns."""
+    return f".{name}.fazhi-{os.getpid()}@{HOST}."
+
+
+HOST = re.sub(r"[^A-Za-z0-9_-]", "_", socket.gethostname())[:40] or "host"
+_OWNED = re.compile(r"^\..*\.fazhi-(\d+)@([A-Za-z0-9_-]+)\.[A-Za-z0-9_]+\.tmp$")
+
+
+def remove_stale(directory: Path) -> list[Path]:
+    """Remove the temporary files and directories (stale_prefix) that a fazhi process of
+    this host left in `directory` and that no running process owns any more: what a run
+    killed with SIGKILL, which cannot clean up, left behind. Returns what was removed."""
+    removed = []
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return removed
+    for entry in entries:
+        owned = _OWNED.match(entry.name)
+        if not owned or owned.group(2) != HOST or alive(int(owned.group(1))):
+            continue
+        with contextlib.suppress(OSError):
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path)
+            else:
+                os.unlink(entry.path)
+            removed.append(Path(entry.path))
+    return removed
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def publish(tmp: Path, path: Path) -> None:

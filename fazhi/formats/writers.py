@@ -12,8 +12,12 @@ keep the text as it is.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import errno
 import json
+import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +25,7 @@ from typing import IO, Any
 
 from fazhi.errors import OutputError
 from fazhi.formats import OUTPUT_FORMATS
-from fazhi.formats.files import publish, temp_beside
+from fazhi.formats.files import publish, remove_stale, temp_beside
 
 XLSX_MAX_ROWS = 1_048_576  # Excel's limit per sheet, header included
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -64,6 +68,7 @@ class FileWriter:
         self.columns = columns
         self.names = [c.name for c in columns]
         self.rows = 0
+        remove_stale(self.path.parent)  # what a killed run left
         self.tmp = temp_beside(self.path)
         try:
             self._open()
@@ -77,22 +82,45 @@ class FileWriter:
 
     def write(self, rows: list[dict]) -> None:
         if rows:
-            self._write(rows)
+            try:
+                self._write(rows)
+            except Exception as exc:
+                raise self._failure(exc) from None
             self.rows += len(rows)
 
     def commit(self) -> None:
         try:
             self._close()
             publish(self.tmp, self.path)
-        except BaseException:  # e.g. the disk filled up at close: leave no temporary file
-            self.tmp.unlink(missing_ok=True)
+        except BaseException as exc:  # e.g. the disk filled up at close: leave no temporary file
+            self.abort()
+            if isinstance(exc, Exception):
+                raise self._failure(exc) from None
             raise
 
+    def _failure(self, exc: Exception) -> Exception:
+        """An OSError as it is; what a library raises for a failed write (pyarrow's
+        ArrowInvalid, lxml's SerialisationError "IO_ENOSPC" …) as one OutputError line."""
+        if isinstance(exc, (OSError, OutputError)):
+            return exc
+        why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        code = re.search(r"\bIO_(E[A-Z]+)\b", why)  # lxml's names of errno values
+        if code and isinstance(getattr(errno, code.group(1), None), int):
+            why = os.strerror(getattr(errno, code.group(1)))
+        return OutputError(f"{self.path}: cannot write ({why}); nothing was replaced")
+
     def abort(self) -> None:
+        """Throw the temporary file away. Nothing more is written: on a full disk, or after
+        Ctrl-C, finishing the file would fail or only waste time."""
         try:
-            self._close()
+            self._discard()
+        except Exception:  # what fails while being thrown away does not matter
+            pass
         finally:
             self.tmp.unlink(missing_ok=True)
+
+    def _discard(self) -> None:
+        self._close()
 
     def __enter__(self) -> FileWriter:
         return self
@@ -153,12 +181,23 @@ class XlsxWriter(FileWriter):
         self.text_cell, self.illegal = WriteOnlyCell, ILLEGAL_CHARACTERS_RE
         self.book = Workbook(write_only=True)
         self.sheets = 0
+        self.parts: list[Path] = []
         self._new_sheet()
 
     def _new_sheet(self) -> None:
+        from openpyxl.worksheet import _writer
+
         self.sheets += 1
         title = "rows" if self.sheets == 1 else f"rows{self.sheets}"
         self.sheet = self.book.create_sheet(title)
+        # openpyxl streams a sheet's rows into a file of the system temp folder, removed
+        # at exit: one killed with SIGKILL stays there. Beside the output, under a name
+        # of this process, it is the output's temporary file's sibling (remove_stale).
+        part = temp_beside(self.path)
+        self.parts.append(part)
+        _writer.ALL_TEMP_FILES.append(str(part))  # openpyxl removes it from the list when done
+        self.sheet._writer = _writer.WorksheetWriter(self.sheet, out=str(part))
+        self.sheet._writer.write_top()
         self.sheet.append(self.names)
         self.in_sheet = 1
 
@@ -178,8 +217,43 @@ class XlsxWriter(FileWriter):
 
     def _close(self) -> None:
         if self.book is not None:
-            self.book.save(self.tmp)
-            self.book = None
+            from zipfile import ZIP_DEFLATED, ZipFile
+
+            from openpyxl.writer.excel import ExcelWriter
+
+            book, self.book = self.book, None
+            # openpyxl's save_workbook, with the archive closed if writing fails: an open
+            # one is closed again by the garbage collector, which prints "Exception ignored".
+            archive = ZipFile(self.tmp, "w", ZIP_DEFLATED, allowZip64=True)
+            try:
+                ExcelWriter(book, archive).save()
+            except BaseException:
+                try:
+                    archive.close()
+                except Exception:
+                    pass
+                raise
+            finally:
+                self._remove_parts()
+
+    def _discard(self) -> None:
+        book, self.book = self.book, None
+        for sheet in book.worksheets if book is not None else ():
+            # their XML streams, closed now rather than by the garbage collector
+            for stream in (getattr(sheet, "_rows", None), getattr(sheet._writer, "xf", None)):
+                if stream is not None:
+                    with contextlib.suppress(Exception):
+                        stream.close()
+        self._remove_parts()
+
+    def _remove_parts(self) -> None:
+        from openpyxl.worksheet import _writer
+
+        for part in self.parts:
+            Path(part).unlink(missing_ok=True)
+            if str(part) in _writer.ALL_TEMP_FILES:
+                _writer.ALL_TEMP_FILES.remove(str(part))
+        self.parts = []
 
 
 class ParquetWriter(FileWriter):
@@ -212,9 +286,26 @@ class ParquetWriter(FileWriter):
         if self.writer is not None:
             try:
                 self._flush()
+            except BaseException:
+                self._discard()
+                raise
+            writer, self.writer = self.writer, None
+            try:
+                writer.close()
+            except BaseException:
+                writer.is_open = False  # else its __del__ closes it again and prints "Exception ignored"
+                raise
+
+    def _discard(self) -> None:
+        self.buffer = []
+        writer, self.writer = self.writer, None
+        if writer is not None:
+            try:
+                writer.close()
+            except Exception:
+                pass
             finally:
-                self.writer.close()
-                self.writer = None
+                writer.is_open = False
 
 
 # Keys: fazhi.formats.OUTPUT_FORMATS.

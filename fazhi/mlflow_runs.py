@@ -1,0 +1,137 @@
+"""MLflow runs that end as they really ended, and a SQLite store created by one process at a time.
+
+A run is FINISHED, FAILED on an error, KILLED on Ctrl-C or SIGTERM (fazhi.interrupts);
+one left RUNNING by a process killed with SIGKILL is ended KILLED by the next fazhi
+command on its experiment. Imported by fazhi.tracking (MLflow is imported there first).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import mlflow
+from mlflow.utils.autologging_utils import MlflowEventsAndWarningsBehaviorGlobally
+
+from fazhi.formats.files import HOST, alive
+from fazhi.interrupts import Stop
+
+
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """MLflow's event messages ("Successfully registered model …", "Created version …")
+    and the warnings raised while logging stay off the terminal: library functions print
+    nothing. With MLflow's logger at INFO (`--verbose`) they are shown."""
+    if logging.getLogger("mlflow").isEnabledFor(logging.INFO):
+        yield
+        return
+    # MLflow's own switch for its event stream (eprint() and its log handler), counted:
+    # the same switch used inside log_model cannot turn the stream back on before we do.
+    events = MlflowEventsAndWarningsBehaviorGlobally(disable_event_logs=True, disable_warnings=True, reroute_warnings=False)
+    with warnings.catch_warnings(), events:
+        warnings.simplefilter("ignore")
+        yield
+
+
+@contextlib.contextmanager
+def store_lock(uri: str) -> Iterator[None]:
+    """An exclusive lock (flock) on the directory of a SQLite store while it is opened.
+
+    MLflow creates the tables of a new SQLite store and migrates them on first use,
+    without a lock between processes: two `fazhi train` started at once on a new store
+    both migrate it, and one fails (`duplicate column name: step`). Elsewhere (a server,
+    Windows) nothing is locked."""
+    path = _sqlite_path(uri)
+    if path is None or not path.parent.is_dir():
+        yield
+        return
+    import fcntl
+
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _sqlite_path(uri: str) -> Path | None:
+    if os.name != "posix" or not uri.startswith("sqlite:///"):
+        return None
+    path = uri[len("sqlite:///") :].split("?")[0]
+    return Path(path).resolve() if path and path != ":memory:" else None
+
+
+
+@contextlib.contextmanager
+def tracked_run(run_name: str, kind: str, nested: bool = False) -> Iterator[Any]:
+    """An MLflow run tagged with its kind and the process writing it (fazhi.pid, fazhi.host).
+    It ends FINISHED; FAILED on an error; KILLED on Ctrl-C or SIGTERM (fazhi.interrupts),
+    and then the model it was logging is marked FAILED and its registered version removed:
+    neither stays PENDING or half-made. A run whose process was killed with SIGKILL is
+    ended KILLED by the next fazhi command on its experiment (end_abandoned)."""
+    tags = {"fazhi.kind": kind, "fazhi.pid": str(os.getpid()), "fazhi.host": HOST}
+    try:  # a signal may come while MLflow starts or ends the run, too
+        with quiet():
+            run = mlflow.start_run(run_name=run_name, nested=nested, tags=tags)
+        yield run
+        with quiet():
+            mlflow.end_run("FINISHED")
+    except BaseException as exc:
+        with quiet():
+            end_own_runs("KILLED" if isinstance(exc, (KeyboardInterrupt, Stop)) else "FAILED")
+        raise
+
+
+def end_own_runs(status: str) -> None:
+    """End every run this process still has RUNNING: the one that failed, its parent, and
+    one whose start was interrupted after MLflow had created it (its id never reached us)."""
+    client = mlflow.MlflowClient()
+    with contextlib.suppress(Exception):
+        experiments = [e.experiment_id for e in client.search_experiments()]
+        mine = f"attributes.status = 'RUNNING' and tags.`fazhi.pid` = '{os.getpid()}' and tags.`fazhi.host` = '{HOST}'"
+        for run in client.search_runs(experiments, filter_string=mine):
+            _end(run.info.run_id, status)
+    with contextlib.suppress(Exception):
+        while mlflow.active_run() is not None:  # MLflow's stack of active runs, emptied
+            mlflow.end_run(status)
+
+
+def _end(run_id: str, status: str) -> None:
+    """End a run that did not finish; what it logged half-way is undone. Best effort: an
+    unreachable store must not hide the error or interruption that ended the run."""
+    client = mlflow.MlflowClient()
+    with contextlib.suppress(Exception):
+        run = client.get_run(run_id)
+        for model in client.search_logged_models([run.info.experiment_id], filter_string=f"source_run_id = '{run_id}'"):
+            if str(model.status) == "PENDING" or getattr(model.status, "name", "") == "PENDING":
+                client.finalize_logged_model(model.model_id, "FAILED")
+    with contextlib.suppress(Exception):
+        for version in client.search_model_versions(f"run_id = '{run_id}'"):
+            client.delete_model_version(version.name, version.version)
+    with contextlib.suppress(Exception):
+        if mlflow.active_run() is not None and mlflow.active_run().info.run_id == run_id:
+            mlflow.end_run(status)
+        else:
+            client.set_terminated(run_id, status)
+
+
+def end_abandoned(experiment_id: str) -> list[str]:
+    """End KILLED the runs of this host still RUNNING whose process is gone (killed with
+    SIGKILL, or a power cut); returns their ids."""
+    client = mlflow.MlflowClient()
+    ended = []
+    runs = client.search_runs(
+        [experiment_id], filter_string=f"attributes.status = 'RUNNING' and tags.`fazhi.host` = '{HOST}'", max_results=200)
+    for run in runs:
+        pid = run.data.tags.get("fazhi.pid", "")
+        if pid.isdigit() and not alive(int(pid)):
+            client.set_tag(run.info.run_id, "fazhi.ended", f"its process {pid} was gone; ended by process {os.getpid()}")
+            _end(run.info.run_id, "KILLED")
+            ended.append(run.info.run_id)
+    return ended
