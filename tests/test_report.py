@@ -136,13 +136,6 @@ def test_every_format_predict_writes_reads_back_the_same(tagged, trained_model_d
     assert read_tagged([out]).rows == read_tagged([tagged[0]]).rows
 
 
-def test_every_output_format_of_predict_is_read_back():
-    from fazhi.formats import OUTPUT_FORMATS
-    from fazhi.report.batch import TAGGED_FORMATS
-
-    assert TAGGED_FORMATS == tuple(OUTPUT_FORMATS)
-
-
 def test_the_model_is_named_from_its_card(trained_model_dir):
     info = card_info(trained_model_dir)
     assert info["name"] == trained_model_dir.name and info["trained"]

@@ -19,10 +19,11 @@ from fazhi.config import (
     label_order,
 )
 from fazhi.errors import FazhiError, ReadError
+from fazhi.formats import OUTPUT_FORMATS
+from fazhi.formats.writers import FORMULA_START
 
-TAGGED_FORMATS = (".csv", ".jsonl", ".xlsx", ".parquet")  # what predict writes and this module reads back
+TAGGED_FORMATS = tuple(OUTPUT_FORMATS)  # what predict writes, this module reads back
 REQUIRED = (SOURCE_COL, INDEX_COL, TEXT_COL, LABEL_COL, CONFIDENCE_COL)
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # predict's CSV writer puts a ' before these
 
 
 @dataclass
