@@ -490,6 +490,17 @@ def test_help_shows_no_type_for_flags_and_keeps_it_for_options_with_values():
     assert "<path>" in shown and "--force " in shown  # -o takes a path; --force takes nothing
 
 
+def test_help_joins_the_lines_of_a_paragraph_so_80_columns_wrap_once():
+    # A kept docstring line break ends a screen line early ("…in a table" / "to sort" / "and filter…").
+    for command in (["report"], ["models"], ["data", "suggest"], ["predict"]):
+        shown = runner.invoke(app, [*command, "--help"], terminal_width=80).output
+        text = shown.split("Usage:", 1)[1].split("╭", 1)[0]
+        paragraphs = "\n".join(line.rstrip() for line in text.splitlines()).strip("\n").split("\n\n")
+        for paragraph in paragraphs[1:]:
+            lines = paragraph.splitlines()
+            assert all(len(line) >= 60 for line in lines[:-1]), (command, lines)
+
+
 def _in_a_terminal(args, columns=80, timeout=300):
     """Run `fazhi ARGS` with stdout and stderr on a pseudo-terminal of `columns` columns, as a
     user at a terminal would (progress bar, tables); the screen's text, escape codes removed."""

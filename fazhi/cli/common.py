@@ -31,6 +31,29 @@ def _flag_has_no_type(self, ctx):
 
 typer.core.TyperOption.display_type_rich = _flag_has_no_type
 
+
+# Typer 0.29's rich help keeps the single line breaks of a docstring's later paragraphs,
+# so on an 80-column terminal a sentence breaks twice ("to sort" / "and filter"). Its
+# first paragraph, and click's plain help, join them; the same for every paragraph (one
+# starting with click's \b marker keeps its lines).
+def _join_lines(paragraphs, markup_mode):
+    return "\n\n".join(p if p.startswith("\b") else " ".join(p.split("\n")) for p in paragraphs)
+
+
+def _joining(format_help):
+    def format_help_joined(self, ctx, formatter):
+        import typer.rich_utils  # only when help is shown: it costs `predict --text` nothing
+
+        if hasattr(typer.rich_utils, "_fix_linebreaks"):
+            typer.rich_utils._fix_linebreaks = _join_lines
+        return format_help(self, ctx, formatter)
+
+    return format_help_joined
+
+
+for _cls in (typer.core.TyperCommand, typer.core.TyperGroup):
+    _cls.format_help = _joining(_cls.format_help)
+
 app = typer.Typer(
     name="fazhi",
     help="Tag the sentences of Chinese rule-of-law government work reports (法治政府建设工作报告).",
