@@ -27,13 +27,13 @@ from pathlib import Path
 
 import numpy as np
 
-from fazhi.config import CORPUS_FILE, PROJECT_ROOT
+from fazhi.config import CORPUS_FILE, PROJECT_ROOT, SHORTCOMING
 from fazhi.dataset import Dataset, read_labeled
 from fazhi.metrics import scores
 from fazhi.model import DEFAULTS, build_pipeline, fit
 from fazhi.suggest import Candidate, margins, near_key, select
 
-SHORTFALL = "不足"
+SHORTFALL = SHORTCOMING
 
 
 def _fit(data: Dataset, train: list[int]):

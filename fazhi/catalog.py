@@ -13,12 +13,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from fazhi.config import SHORTCOMING
 from fazhi.errors import ModelError
 from fazhi.formats.files import sha256_file
 from fazhi.persist import CARD_FILE, LATEST_FILE, MODEL_FILE, read_card, read_marker
-
-DEFICIENCY = "不足"  # the label users pull out of reports: its CV F1 is listed on its own
-
 
 @dataclass(frozen=True)
 class ModelEntry:
@@ -31,7 +29,7 @@ class ModelEntry:
     cv_macro_f1: float | None = None
     sentence_only_macro_f1: float | None = None
     style_shift_macro_f1: float | None = None
-    deficiency_f1: float | None = None  # CV F1 of 不足
+    deficiency_f1: float | None = None  # CV F1 of SHORTCOMING (不足), listed on its own
     n_sentences: int | None = None  # training sentences
     data_sha256: str | None = None
     champion: bool = False  # models/CHAMPION names it: predict and evaluate use it by default
@@ -154,7 +152,7 @@ def _from_card(directory: Path, card: dict[str, Any]) -> ModelEntry:
         return float(value) if isinstance(value, (int, float)) else None
 
     cv = metrics.get("cv") if isinstance(metrics.get("cv"), dict) else {}
-    per = cv.get("per_label", {}).get(DEFICIENCY, {}) if isinstance(cv.get("per_label"), dict) else {}
+    per = cv.get("per_label", {}).get(SHORTCOMING, {}) if isinstance(cv.get("per_label"), dict) else {}
     deficiency = per.get("f1") if isinstance(per, dict) else None
     rows = data.get("rows", cv.get("n"))
     created = card.get("created")

@@ -21,9 +21,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from fazhi.config import SHORTCOMING
 from fazhi.segment import SECTION_SEP
 
-PROBLEM_LABEL = "不足"
+PROBLEM_LABEL = SHORTCOMING
 SEEDS = (0, 1, 2)  # the shuffled variants are pooled over these
 
 

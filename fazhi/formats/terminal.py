@@ -138,11 +138,12 @@ def models_table(entries: list[Any]) -> Any:
     from rich.text import Text
 
     from fazhi.catalog import local_time
+    from fazhi.config import SHORTCOMING
 
     t = Table(box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 0), show_lines=False)
     t.add_column("", no_wrap=True)
     t.add_column("model", overflow="fold", min_width=16, ratio=1)
-    for head in ("cv", "sent", "shift", "不足", "n"):
+    for head in ("cv", "sent", "shift", SHORTCOMING, "n"):
         t.add_column(head, justify="right", no_wrap=True)
     t.add_column("data", no_wrap=True)
     for e in entries:
