@@ -58,6 +58,7 @@ class Patterns:
     A pattern is matched (fnmatch: `*` also crosses `/`, `?`, `[abc]`; case counts) against
     the file's path relative to the directory given (for a glob, its part before the first
     wildcard), with `/` as separator; a pattern without `/` also against the file's name.
+    A pattern matching a folder (`drafts`, `drafts/`, `2023/old`) matches every file under it.
     With --include only files matching one are taken, README files too; --exclude wins
     over --include. A file named as an INPUT is never filtered.
     """
@@ -75,8 +76,17 @@ class Patterns:
 
 
 def _any_match(patterns: Sequence[str], relative: str) -> bool:
-    name = relative.rsplit("/", 1)[-1]
-    return any(fnmatch.fnmatchcase(relative, p) or ("/" not in p and fnmatch.fnmatchcase(name, p)) for p in patterns)
+    """Does a pattern match the file, or a folder it is in? `--exclude drafts` (or `drafts/`)
+    leaves out everything under drafts/, as in .gitignore."""
+    parts = relative.split("/")
+    paths = ["/".join(parts[:k]) for k in range(len(parts), 0, -1)]  # the file, then the folders above it
+    for pattern in patterns:
+        p = pattern.rstrip("/") or pattern
+        if any(fnmatch.fnmatchcase(path, p) for path in paths):
+            return True
+        if "/" not in p and any(fnmatch.fnmatchcase(part, p) for part in parts):
+            return True
+    return False
 
 
 @dataclass(frozen=True)

@@ -128,6 +128,16 @@ def test_exclude_patterns_match_the_path_relative_to_the_directory_or_the_file_n
     assert _taken(["d"], exclude=["SUB/*"])[0] == ["d/a.txt", "d/sub/b.txt", "d/sub/deeper/c.html", "d/x.md"]  # case counts
 
 
+def test_a_pattern_naming_a_folder_matches_every_file_under_it(tree):
+    under_sub = [("d/sub/b.txt", "pattern"), ("d/sub/deeper/c.html", "pattern")]
+    for pattern in ("sub", "sub/", "s?b"):
+        assert _taken(["d"], exclude=[pattern]) == (["d/a.txt", "d/x.md"], under_sub), pattern
+    assert _taken(["d"], exclude=["deeper"])[0] == ["d/a.txt", "d/sub/b.txt", "d/x.md"]  # a folder's name, at any depth
+    assert _taken(["d"], exclude=["sub/deeper"])[0] == ["d/a.txt", "d/sub/b.txt", "d/x.md"]
+    assert _taken(["d"], include=["sub"])[0] == ["d/sub/b.txt", "d/sub/deeper/c.html"]
+    assert _taken(["d"], exclude=["su"])[0] == ["d/a.txt", "d/sub/b.txt", "d/sub/deeper/c.html", "d/x.md"]  # whole names only
+
+
 def test_include_takes_only_what_matches_readme_files_too_and_exclude_wins(tree):
     (tree / "README.md").write_text("notes", encoding="utf-8")
     (tree / "fetch.py").write_text("print()", encoding="utf-8")

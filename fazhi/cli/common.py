@@ -189,7 +189,8 @@ OldHeadingWeightOpt = Annotated[Optional[float], typer.Option("--heading-weight"
 
 # --include / --exclude: one definition for every command that takes INPUTs (fazhi.inputs.Patterns).
 _PATTERN_RULE = ("fnmatch pattern on the path relative to the directory given (for a glob, its part before "
-                 "the first wildcard); * also crosses /; a pattern without / also matches the file name. "
+                 "the first wildcard); * also crosses /; a pattern without / also matches the file name; "
+                 "a pattern matching a folder (drafts, drafts/) matches every file under it. "
                  "Repeatable. Files named as INPUT are never filtered.")
 IncludeOpt = Annotated[Optional[list[str]], typer.Option(
     "--include", metavar="PATTERN", show_default=False,
