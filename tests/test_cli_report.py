@@ -103,6 +103,17 @@ def test_predict_html_checks_its_target_before_any_work(trained_model_dir, tmp_p
     assert twice.exit_code == 1
 
 
+def test_predict_html_that_cannot_be_written_names_the_page_and_replaces_no_output(trained_model_dir, tmp_path):
+    out = tmp_path / "t.csv"
+    out.write_text("keep", encoding="utf-8")
+    page = tmp_path / ("p" * 240 + ".html")  # a valid name whose temporary file's name is too long
+    result = runner.invoke(app, ["predict", "--model", str(trained_model_dir), str(SEEDS[0]), "-o", str(out), "--force",
+                                 "--html", str(page), "-q"])
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"error: {page}: cannot write (File name too long); nothing was replaced"
+    assert out.read_text(encoding="utf-8") == "keep" and sorted(p.name for p in tmp_path.iterdir()) == ["t.csv"]
+
+
 def run_predict(*args):
     """predict in a fresh process, its rows on a pipe; then whether it imported fazhi.report."""
     code = ("import sys\nfrom fazhi.cli import app\ntry: app(['predict', *sys.argv[1:]])\nexcept SystemExit: pass\n"

@@ -56,7 +56,7 @@ def test_the_same_text_up_to_width_and_spaces_is_seen_and_other_text_is_not(mode
 
 def test_evaluate_on_data_that_shares_sentences_scores_the_unseen_part_beside_the_whole(model, corpus_file, tmp_path):
     out = tmp_path / "m.json"
-    result = run("evaluate", "--model", model, "--data", corpus_file, "--no-track", "--output", out)
+    result = run("evaluate", "--model", model, "--data", corpus_file, "--no-track", "-o", out)  # -o as for predict and report
     assert result.exit_code == 0, result.output
     data = read_labeled(corpus_file)
     trained = {same_text(t) for t in read_labeled(Path(persist.load(model).card["data"]["file"])).X[:, 0]}

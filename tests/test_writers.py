@@ -90,6 +90,7 @@ def test_committed_file_gets_normal_permissions_not_mkstemp_private_ones(tmp_pat
         ("input.csv", True, "is also an input; refusing to overwrite it"),
         ("nodir/out.csv", False, "does not exist"),
         ("adir.csv", True, "is a directory"),
+        ("x" * 300 + ".csv", True, "cannot be an output (File name too long)"),  # not a traceback
     ],
 )
 def test_check_target_refuses_what_would_lose_data(tmp_path, name, force, why):

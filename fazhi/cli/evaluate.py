@@ -19,7 +19,7 @@ from fazhi.formats import OUTPUT_FORMATS
 def evaluate(
     model: ModelOpt = None,
     data: Annotated[list[Path], typer.Option("--data", metavar="FILE", help="CSV, TSV or JSONL with columns text and label (report_id, section, heading optional); repeat to score on several files together.")] = ...,
-    output: Annotated[Optional[Path], typer.Option("--output", help="Write the figures as JSON: macro_f1, accuracy, n, per_label; n_seen (sentences the model was trained on; null if its card does not say) and the same figures on the unseen and the seen sentences (unseen, seen).")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the figures as JSON: macro_f1, accuracy, n, per_label; n_seen (sentences the model was trained on; null if its card does not say) and the same figures on the unseen and the seen sentences (unseen, seen).")] = None,
     errors: Annotated[Optional[Path], typer.Option("--errors", help=f"Write the misclassified sentences, each with the features that pushed it to the wrong label ({'/'.join(OUTPUT_FORMATS)}; replaced if it exists).", show_default=False)] = None,
     track: Annotated[bool, typer.Option("--track/--no-track", help="Log an evaluation run to MLflow.")] = True,
     experiment: ExperimentOpt = DEFAULT_EXPERIMENT,

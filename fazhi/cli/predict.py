@@ -17,7 +17,7 @@ import typer
 
 from fazhi.cli.common import ExcludeOpt, IncludeOpt, ModelOpt, app, fail, input_patterns, progress, say, user_errors
 from fazhi.config import LABELS, MAX_INPUT_BYTES, SENTENCES_COL, SOURCE_COL, TEXT_COL, UNCERTAIN_COL, short_label
-from fazhi.errors import FazhiError
+from fazhi.errors import FazhiError, OutputError
 from fazhi.interrupts import Stop
 from fazhi.formats import INPUT_FORMATS, OUTPUT_FORMATS, suffix_list
 
@@ -171,7 +171,10 @@ def _write_page(html: Path, page: list[tuple[list[dict], dict]], tagger, given: 
     model = tagger.model
     batch = from_results(page, model_info(model.source, model.card), tagger.min_confidence)
     batch.inputs = [f"fazhi predict {' '.join(given)}"]
-    write(batch, html)
+    try:
+        write(batch, html)
+    except OSError as exc:  # name the page, not "the output": -o and --summary are fine
+        raise OutputError(f"{html}: cannot write ({exc.strerror or exc}); nothing was replaced") from None
 
 
 class _Discard:

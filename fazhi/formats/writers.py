@@ -32,7 +32,13 @@ def check_target(path: Path, inputs: set[Path], force: bool, formats: Iterable[s
     an input, a directory, a missing directory, an existing file without `force`, or
     (if `formats` is given; default: the row writers' formats) another suffix."""
     path = Path(path)
-    formats = tuple(OUTPUT_FORMATS if formats is None else formats)
+    try:
+        _check_target(path, inputs, force, tuple(OUTPUT_FORMATS if formats is None else formats))
+    except OSError as exc:  # a name too long, a path through a file…: one line, not a traceback
+        raise OutputError(f"{path}: cannot be an output ({exc.strerror or exc})") from None
+
+
+def _check_target(path: Path, inputs: set[Path], force: bool, formats: tuple[str, ...]) -> None:
     if path.is_dir():
         raise OutputError(f"{path}: is a directory")
     if formats and path.suffix.lower() not in formats:
