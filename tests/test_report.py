@@ -128,6 +128,18 @@ def test_a_formula_guard_of_the_csv_writer_is_undone(tmp_path, trained_model_dir
     assert read_tagged([out]).rows[0].text == "=SUM(A1)是不足。"
 
 
+def test_the_guard_is_undone_in_every_text_cell_not_only_the_sentence(tmp_path):
+    from fazhi.formats.writers import Column, open_writer
+
+    out = tmp_path / "t.csv"
+    kinds = {"source": "str", "sentence": "int", "heading": "str", "text": "str", "label": "str", "confidence": "float"}
+    with open_writer(out, [Column(name, kind) for name, kind in kinds.items()]) as writer:
+        writer.write([{"source": "-a.txt", "sentence": 0, "heading": "+一、总体", "text": "@句", "label": "其他", "confidence": 0.9}])
+    assert "'+一、总体" in out.read_text(encoding="utf-8-sig")
+    [row] = read_tagged([out]).rows
+    assert (row.source, row.heading, row.text) == ("-a.txt", "+一、总体", "@句")
+
+
 @pytest.mark.parametrize("suffix", [".jsonl", ".xlsx", ".parquet"])
 def test_every_format_predict_writes_reads_back_the_same(tagged, trained_model_dir, tmp_path, suffix):
     out = tmp_path / f"tagged{suffix}"

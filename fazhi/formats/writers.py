@@ -79,6 +79,11 @@ def _cell(value: Any) -> Any:
     return "" if value is None else value
 
 
+def read_back(value: str) -> str:
+    """A string cell of a CSV written here, as it was: without the ' that _cell put before a formula start."""
+    return value[1:] if value[:1] == "'" and value[1:2] in FORMULA_START and value[1:2] else value
+
+
 class JsonlWriter(FileWriter):
     def _open(self) -> None:
         self.fh = open(self.tmp, "w", encoding="utf-8", newline="\n")

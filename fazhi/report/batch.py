@@ -149,10 +149,10 @@ def _rows(path: Path) -> list[Row]:
         from fazhi.formats.tables import read_table
 
         records = read_table(path)
-        if suffix == ".csv":
-            for rec in records:
-                if rec.get(TEXT_COL, "")[:1] == "'" and rec[TEXT_COL][1:2] in FORMULA_START and rec[TEXT_COL][1:2]:
-                    rec[TEXT_COL] = rec[TEXT_COL][1:]
+        if suffix == ".csv":  # predict's CSV writer puts a ' before a formula start in every text cell
+            from fazhi.formats.writers import read_back
+
+            records = [{k: read_back(v) if isinstance(v, str) else v for k, v in rec.items()} for rec in records]
     else:
         records = _binary_records(path, suffix)
     if not records:
