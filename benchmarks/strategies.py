@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from fazhi.model import pipeline_of
-from fazhi.suggest import Candidate, margins, near_key, select
+from fazhi.suggest import Candidate, margins, near_key, ranked, select
 
 
 def _candidates(labels, best, conf, score, texts, sections):
@@ -31,20 +31,7 @@ def _select(model, proba, texts, sections, exclude, batch, seed, score=None, cap
 
 
 def select_nocap(found, n, exclude, seed):
-    import random
-
-    order = list(range(len(found)))
-    random.Random(seed).shuffle(order)
-    order.sort(key=lambda i: found[i].score)
-    seen, out = set(exclude), []
-    for i in order:
-        key = near_key(found[i].text)
-        if key not in seen:
-            seen.add(key)
-            out.append(found[i])
-            if len(out) == n:
-                break
-    return out
+    return ranked(found, exclude, seed)[:n]  # suggest's order without its per-report and per-label shares
 
 
 def _X(texts, sections):

@@ -117,15 +117,9 @@ def fair_cap(counts: Iterable[int], n: int) -> int:
     return cap
 
 
-def select(found: Sequence[Candidate], n: int, exclude: set[str] = frozenset(), seed: int = 0) -> list[Candidate]:
-    """Up to n candidates, smallest margin first, spread over reports and predicted labels.
-
-    No report gives more than its fair share (fair_cap over reports) — a hard limit; the
-    same share per predicted label is kept while it still lets n be reached. Of a group
-    of near-duplicates only the least certain counts; excluded keys never do.
-    """
-    if n <= 0:
-        raise ValueError(f"the number of sentences must be positive, got {n}")
+def ranked(found: Sequence[Candidate], exclude: set[str] = frozenset(), seed: int = 0) -> list[Candidate]:
+    """The candidates smallest margin first (ties in an order the seed fixes), each group
+    of near-duplicates once (its least certain), none whose near_key is in `exclude`."""
     order = list(range(len(found)))
     random.Random(seed).shuffle(order)
     order.sort(key=lambda i: found[i].score)  # stable: ties stay in the seeded order
@@ -135,6 +129,19 @@ def select(found: Sequence[Candidate], n: int, exclude: set[str] = frozenset(), 
         if key not in seen:
             seen.add(key)
             pool.append(found[i])
+    return pool
+
+
+def select(found: Sequence[Candidate], n: int, exclude: set[str] = frozenset(), seed: int = 0) -> list[Candidate]:
+    """Up to n candidates, smallest margin first, spread over reports and predicted labels.
+
+    No report gives more than its fair share (fair_cap over reports) — a hard limit; the
+    same share per predicted label is kept while it still lets n be reached. Of a group
+    of near-duplicates only the least certain counts; excluded keys never do.
+    """
+    if n <= 0:
+        raise ValueError(f"the number of sentences must be positive, got {n}")
+    pool = ranked(found, exclude, seed)
     report_cap = fair_cap(Counter(c.source for c in pool).values(), n)
     label_cap = fair_cap(Counter(c.label for c in pool).values(), n)
     picked: set[int] = set()
