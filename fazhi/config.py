@@ -32,6 +32,7 @@ def short_label(label: str) -> str:
 LABEL_COLORS: dict[str, str] = {"普法宣传": "#4e79a7", "行政执法": "#76b7b2", "矛盾化解": "#f28e2b", "营商环境": "#59a14f", "不足": "#e15759", "其他": "#bab0ac"}
 OTHER_COLOR = "#9c755f"
 SHORTCOMING = "不足"  # the label the report lists sentence by sentence
+REPORT_TITLE = "fazhi: tagged batch"  # the page's title unless `fazhi report --title` gives one
 
 
 def label_color(label: str) -> str:

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from fazhi.cli.common import app, fail, say, user_errors
-from fazhi.config import DEFAULT_MIN_CONFIDENCE
+from fazhi.config import DEFAULT_MIN_CONFIDENCE, REPORT_TITLE
 
 MIN_CONFIDENCE_HELP = (f"Mark sentences whose confidence is below this as low (default {DEFAULT_MIN_CONFIDENCE:g}, "
                        "the lower threshold whose coverage `fazhi train` reports).")
@@ -20,7 +20,7 @@ def report(
     output: Annotated[Path, typer.Option("--output", "-o", help="The HTML page to write.", show_default=False)],
     model: Annotated[Optional[Path], typer.Option("--model", help="The models/ directory that tagged the files: the page names it, from its card (tagged files do not record their model).", show_default=False)] = None,
     min_confidence: Annotated[float, typer.Option(min=0.0, max=1.0, help=MIN_CONFIDENCE_HELP)] = DEFAULT_MIN_CONFIDENCE,
-    title: Annotated[str, typer.Option(help="The page's title.")] = "fazhi: tagged batch",
+    title: Annotated[str, typer.Option(help="The page's title.")] = REPORT_TITLE,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing output (an input is never replaced).")] = False,
 ) -> None:
     """One HTML page for a batch of tagged reports, to open in any browser, offline.

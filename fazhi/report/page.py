@@ -16,7 +16,7 @@ from pathlib import Path
 from string import Template
 from urllib.parse import quote
 
-from fazhi.config import SHORTCOMING, label_color
+from fazhi.config import REPORT_TITLE, SHORTCOMING, label_color
 from fazhi.formats.files import write_atomic
 from fazhi.report.batch import Batch
 
@@ -27,7 +27,7 @@ def _asset(name: str) -> str:
     return (_HERE / name).read_text(encoding="utf-8")
 
 
-def render(batch: Batch, title: str = "fazhi: tagged batch") -> str:
+def render(batch: Batch, title: str = REPORT_TITLE) -> str:
     """The page, as a string."""
     labels = batch.labels
     return Template(_asset("page.html")).substitute(
@@ -44,7 +44,7 @@ def render(batch: Batch, title: str = "fazhi: tagged batch") -> str:
     )
 
 
-def write(batch: Batch, path: Path, title: str = "fazhi: tagged batch") -> int:
+def write(batch: Batch, path: Path, title: str = REPORT_TITLE) -> int:
     """Write the page atomically; its size in bytes."""
     page = render(batch, title).encode("utf-8")
     write_atomic(Path(path), page)
