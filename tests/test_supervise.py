@@ -31,8 +31,12 @@ def test_a_server_that_never_gets_ready_is_stopped_and_the_reason_is_one_line(ca
         return "did not answer on http://127.0.0.1:1 within 0.5 s"
 
     code = "import sys, time; print('starting on port 1', flush=True); time.sleep(60)"
+    started = time.monotonic()
     with tempfile.TemporaryFile() as log, pytest.raises(typer.Exit) as ended:
         supervise([*SERVER, code], dict(os.environ), "the test server", log, never)
+    # supervise waits for the server it stopped: had the stop not reached it, that wait
+    # would last the server's 60 s (the pid below is reaped either way)
+    assert time.monotonic() - started < 30
     assert ended.value.exit_code == 1
     assert capsys.readouterr().err == ("error: the test server did not answer on http://127.0.0.1:1 within 0.5 s: "
                                        "starting on port 1\n")
