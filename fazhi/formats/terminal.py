@@ -134,6 +134,8 @@ def models_table(entries: list[Any]) -> Any:
     """fazhi.catalog entries as a rich table that fits 80 columns: beneath each model's
     name its date and configuration, or why it is broken."""
     from rich import box
+    from rich.console import Group
+    from rich.padding import Padding
     from rich.table import Table
     from rich.text import Text
 
@@ -150,7 +152,8 @@ def models_table(entries: list[Any]) -> Any:
         mark = ("!" if e.broken else "*" if e.champion else " ") + ("L" if e.latest else " ")
         below = [f"broken: {e.broken}"] if e.broken else [x for x in (local_time(e.created), e.short_config()) if x]
         figures = [e.cv_macro_f1, e.sentence_only_macro_f1, e.style_shift_macro_f1, e.deficiency_f1]
-        t.add_row(Text(mark), Text("\n  ".join([e.name, *below])),
+        # Lines below the name are indented as a block, so a long reason folds under itself.
+        t.add_row(Text(mark), Group(Text(e.name), *(Padding(Text(x), (0, 0, 0, 2)) for x in below)),
                   *(Text("" if f is None else f"{f:.3f}") for f in figures),
                   Text("" if e.n_sentences is None else str(e.n_sentences)), Text((e.data_sha256 or "")[:8]))
     return t
