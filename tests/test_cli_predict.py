@@ -3,6 +3,7 @@ failures in a batch, bad models and outputs that must not be clobbered."""
 
 import csv
 import json
+import re
 import os
 import subprocess
 import sys
@@ -481,13 +482,15 @@ def test_include_and_exclude_choose_the_files_of_a_directory_and_the_skipped_lin
     assert named.exit_code == 0 and {r["source"] for r in jsonl(named.stdout)} == {str(reports[0])}
 
 
-def test_help_shows_no_type_for_flags_and_keeps_it_for_options_with_values():
-    for command in (["predict"], ["train"], ["sweep"], ["evaluate"], ["ui"], ["data", "check"]):
+def test_help_shows_no_type_for_flags_nor_python_list_types_and_keeps_it_for_options_with_values():
+    for command in (["predict"], ["train"], ["sweep"], ["evaluate"], ["ui"], ["report"], ["models"],
+                    ["data", "check"], ["data", "suggest"], ["data", "import"]):
         shown = runner.invoke(app, [*command, "--help"], terminal_width=160).output
-        assert "<bool>" not in shown, command
+        assert "<bool>" not in shown and "<list[" not in shown, command
         assert "--help" in shown
     shown = runner.invoke(app, ["predict", "--help"], terminal_width=160).output
     assert "<path>" in shown and "--force " in shown  # -o takes a path; --force takes nothing
+    assert re.search(r"--text\s+<str>\.\.\.", shown)  # repeatable: its element type, then ...
 
 
 def test_help_joins_the_lines_of_a_paragraph_so_80_columns_wrap_once():

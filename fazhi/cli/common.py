@@ -19,17 +19,27 @@ from fazhi.errors import FazhiError
 from fazhi.model import CALIBRATIONS
 from features import FEATURE_SETS
 
-# Typer 0.29's rich help gives every option a type column, flags too (`--force <bool>`),
-# although a flag takes no value; its plain help already leaves flags out
-# (TyperOption.get_help_record). The same rule for the rich help, for every command:
-_display_type = typer.core.TyperOption.display_type_rich
+# Typer 0.29's rich help gives every parameter a type column, flags too (`--force <bool>`),
+# although a flag takes no value, and repeatable ones a Python type (`INPUT <list[str]>`).
+# Its plain help leaves flags out (TyperOption.get_help_record). For the rich help, of
+# every command: no type for a flag; a repeatable one shows its metavar, or its element
+# type followed by "..." (click's way), an argument nothing beyond its name.
+_display_type = {cls: cls.display_type_rich for cls in (typer.core.TyperOption, typer.core.TyperArgument)}
 
 
-def _flag_has_no_type(self, ctx):
-    return None if self.is_flag else _display_type(self, ctx)
+def _display_type_rich(self, ctx):
+    if getattr(self, "is_flag", False):
+        return None
+    if self.type_descriptor.is_list and not self.type_descriptor.is_choice:
+        if isinstance(self, typer.core.TyperArgument):
+            return None
+        element = self._bare_type(self.type_descriptor.annotation).removeprefix("list[").removesuffix("]")
+        return self.metavar or f"<{element}>..."
+    return _display_type[type(self)](self, ctx)
 
 
-typer.core.TyperOption.display_type_rich = _flag_has_no_type
+for _cls in _display_type:
+    _cls.display_type_rich = _display_type_rich
 
 
 # Typer 0.29's rich help keeps the single line breaks of a docstring's later paragraphs,
@@ -198,8 +208,8 @@ IncludeOpt = Annotated[Optional[list[str]], typer.Option(
          "(e.g. --include '*.md'). " + _PATTERN_RULE)]
 ExcludeOpt = Annotated[Optional[list[str]], typer.Option(
     "--exclude", metavar="PATTERN", show_default=False,
-    help="Leave out the files directories and globs find that match PATTERN (wins over --include), "
-         "e.g. --exclude 'drafts/*'. " + _PATTERN_RULE)]
+    help="Leave out the files directories and globs find that match PATTERN, as for --include "
+         "(wins over it), e.g. --exclude drafts. Repeatable.")]
 
 
 def input_patterns(include: list[str] | None, exclude: list[str] | None):
