@@ -3,8 +3,8 @@ failures in a batch, bad models and outputs that must not be clobbered."""
 
 import csv
 import json
-import re
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
