@@ -74,6 +74,14 @@ def test_the_json_blob_holds_every_row_by_column(tagged):
     assert data["c"] == [float(r["confidence"]) for r in rows] and data["i"] == [int(r["sentence"]) for r in rows]
 
 
+def test_reports_are_shown_by_file_name_and_by_path_where_two_share_one(tmp_path):
+    rows = [{"source": source, "sentence": 0, "heading": "", "text": "加强普法。", "label": "普法宣传", "confidence": 0.9}
+            for source in ("d/a.txt", "d/drafts/a.txt", "d/b.txt")]
+    path = tmp_path / "tagged.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    assert json.loads(data_json(read_tagged([path])))["reports"] == ["d/a.txt", "d/drafts/a.txt", "b.txt"]
+
+
 def test_text_is_escaped_everywhere(tmp_path):
     batch = read_tagged([hostile_file(tmp_path / "evil.jsonl")])
     page = render(batch, title="<i>t</i>")

@@ -37,7 +37,7 @@ def check(
 
 @app.command()
 def segment(
-    inputs: Annotated[list[str], typer.Argument(metavar="INPUT", help=f"Reports, as for `fazhi predict`: files ({suffix_list(REPORT_FORMATS)}, or sentence tables {suffix_list(TABLE_FORMATS)}), directories (recursive), globs.")],
+    inputs: Annotated[list[str], typer.Argument(metavar="INPUT", help=f"Reports, as for `fazhi predict` but not standard input: files ({suffix_list(REPORT_FORMATS)}, or sentence tables {suffix_list(TABLE_FORMATS)}), directories (recursive), globs.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="CSV to write (UTF-8 with BOM).")],
     force: Annotated[bool, typer.Option(help="Replace OUTPUT if it exists.")] = False,
     include: IncludeOpt = None,

@@ -11,7 +11,8 @@ from fazhi.cli.common import app, fail, say, user_errors
 from fazhi.config import DEFAULT_MIN_CONFIDENCE, REPORT_TITLE
 
 MIN_CONFIDENCE_HELP = (f"Mark sentences whose confidence is below this as low (default {DEFAULT_MIN_CONFIDENCE:g}, "
-                       "the lower threshold whose coverage `fazhi train` reports).")
+                       "the lower threshold whose coverage `fazhi train` reports). Tagged files do not record "
+                       "the --min-confidence predict was given: repeat it here.")
 
 
 @app.command()

@@ -10,6 +10,7 @@ Security Policy forbids every load from outside it.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from html import escape
 from importlib.resources import files
 from pathlib import Path
@@ -62,7 +63,7 @@ def data_json(batch: Batch) -> str:
     data = {
         "labels": labels,
         "colors": [label_color(lab) for lab in labels],
-        "reports": [_name(r.source) for r in batch.reports],
+        "reports": _names(batch),
         "sources": [r.source for r in batch.reports],
         "shortcoming": SHORTCOMING,
         "minConfidence": batch.min_confidence,
@@ -78,9 +79,12 @@ def data_json(batch: Batch) -> str:
     return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
 
 
-def _name(source: str) -> str:
-    """A report as shown: its file name (FILE#id for a report of a sentence table)."""
-    return Path(source).name or source
+def _names(batch: Batch) -> list[str]:
+    """The reports as shown: each one's file name (FILE#id for a report of a sentence
+    table), or its source as given where two reports share a file name."""
+    names = [Path(r.source).name or r.source for r in batch.reports]
+    shared = Counter(names)
+    return [r.source if shared[name] > 1 else name for r, name in zip(batch.reports, names)]
 
 
 def _meta(batch: Batch) -> str:
@@ -117,6 +121,7 @@ def _legend(labels: list[str]) -> str:
 def _bars(batch: Batch, labels: list[str]) -> str:
     """One row per report: its name, and an SVG bar 1000 units wide cut by label share."""
     out = []
+    names = _names(batch)
     for k, rep in enumerate(batch.reports):
         x, rects = 0.0, []
         for lab in labels:
@@ -128,10 +133,10 @@ def _bars(batch: Batch, labels: list[str]) -> str:
             rects.append(f'<rect x="{x:.2f}" width="{w:.2f}" height="20" fill="{label_color(lab)}" '
                          f'data-label="{escape(lab)}"><title>{escape(tip)}</title></rect>')
             x += w
-        out.append(f'<a class=name href="#report={k}" title="{escape(rep.source)}">{escape(_name(rep.source))}</a>'
+        out.append(f'<a class=name href="#report={k}" title="{escape(rep.source)}">{escape(names[k])}</a>'
                    f'<span class=n>{rep.sentences:,}</span>'
                    f'<svg class=bar viewBox="0 0 1000 20" preserveAspectRatio="none" role="img" '
-                   f'aria-label="{escape(_name(rep.source))}">{"".join(rects)}</svg>')
+                   f'aria-label="{escape(names[k])}">{"".join(rects)}</svg>')
     return "".join(out)
 
 
@@ -140,7 +145,7 @@ def _heat(batch: Batch, labels: list[str]) -> str:
     against the column's highest share), the count on hover; a cell links to its rows."""
     top = {lab: max((r.share(lab) for r in batch.reports), default=0.0) or 1.0 for lab in labels}
     head = "".join(f'<th style="border-bottom-color:{label_color(lab)}">{escape(lab)}</th>' for lab in labels)
-    body = []
+    body, names = [], _names(batch)
     for k, rep in enumerate(batch.reports):
         cells = []
         for lab in labels:
@@ -148,6 +153,6 @@ def _heat(batch: Batch, labels: list[str]) -> str:
             alpha = int(round(200 * share / top[lab]))
             cells.append(f'<td style="background:{label_color(lab)}{alpha:02x}" title="{n} of {rep.sentences} sentences">'
                          f'<a href="#report={k}&amp;label={escape(quote(lab))}">{share:.1%}</a></td>')
-        body.append(f'<tr><th title="{escape(rep.source)}">{escape(_name(rep.source))}</th>'
+        body.append(f'<tr><th title="{escape(rep.source)}">{escape(names[k])}</th>'
                     f'<td class=num>{rep.sentences:,}</td>{"".join(cells)}</tr>')
     return f"<table class=heat><thead><tr><th>report</th><th>sentences</th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
