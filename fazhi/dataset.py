@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fazhi.config import HEADING_COL, LABEL_COL, LABELS, POSITION_COL, REPORT_COL, SECTION_COL, SENTENCE_COLUMNS, TEXT_COL, label_order
+from fazhi.config import CONFIDENCE_COL, HEADING_COL, LABEL_COL, LABELS, POSITION_COL, REPORT_COL, SECTION_COL, SENTENCE_COLUMNS, TEXT_COL, label_order
 from fazhi.errors import CorpusError, ReadError
 from fazhi.formats.files import sha256_file
 from fazhi.formats.tables import read_table
@@ -72,6 +72,14 @@ def require_columns(path: Path, rows: list[dict[str, str]], columns: Sequence[st
         raise CorpusError(f"{path}: missing column(s) {', '.join(missing)}")
 
 
+def refuse_model_output(path: Path, row: dict[str, str]) -> None:
+    """CorpusError if a table's row has a confidence column: its labels are a model's
+    guesses, and training or scoring on them would measure the model against itself."""
+    if CONFIDENCE_COL in row:
+        raise CorpusError(f"{path}: has a {CONFIDENCE_COL} column: its labels are a model's guesses "
+                          f"(`fazhi predict` or `fazhi data suggest` output), not a reader's")
+
+
 def validate(path: Path, rows: list[dict[str, str]]) -> None:
     """Raise CorpusError on the first problem, naming the file and the row (1 = header)."""
     require_columns(path, rows, (REPORT_COL, TEXT_COL, LABEL_COL, HEADING_COL))
@@ -123,6 +131,7 @@ def read_labeled(path: Path, require_groups: bool = False, strict: bool = False)
     path = Path(path)
     rows = read_rows(path)
     require_columns(path, rows, (TEXT_COL, LABEL_COL, REPORT_COL) if require_groups else (TEXT_COL, LABEL_COL))
+    refuse_model_output(path, rows[0])
     if strict:
         validate(path, rows)
     for i, row in enumerate(rows, start=2):

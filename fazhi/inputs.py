@@ -243,6 +243,8 @@ def expand_inputs(
                 reports.append(Report(item, error=f"no report file matches{why}"))
             add_files(found)
             reports.extend(unreadable)
+        elif not path.exists() and not supported(path):  # e.g. a mistyped directory, reports/
+            reports.append(Report(item, error="no such file or directory"))
         else:
             reports.append(Report(item, path=path, text_column=text_column))  # a missing file fails when read
     return reports

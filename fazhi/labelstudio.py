@@ -17,9 +17,10 @@ from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from fazhi.config import (
-    CONFIDENCE_COL, HEADING_COL, INDEX_COL, LABEL_COL, LABELS, POSITION_COL, REPORT_COL, SECTION_COL, SOURCE_COL,
+    HEADING_COL, INDEX_COL, LABEL_COL, LABELS, POSITION_COL, REPORT_COL, SECTION_COL, SOURCE_COL,
     TEXT_COL,
 )
+from fazhi.dataset import refuse_model_output
 from fazhi.errors import CorpusError, ReadError
 from fazhi.formats import TABLE_FORMATS
 from fazhi.formats.writers import Column
@@ -126,9 +127,8 @@ def _from_records(path: Path, records: list[dict[str, str]], unit: str, first: i
     """Flat records (JSON-MIN, CSV): one per annotation; records of one task share its id."""
     if records and TEXT_COL not in records[0]:
         raise CorpusError(f"{path}: no {TEXT_COL} column")
-    if records and CONFIDENCE_COL in records[0]:
-        raise CorpusError(f"{path}: has a {CONFIDENCE_COL} column: its labels are a model's guesses "
-                          f"(`fazhi predict` or `fazhi data suggest` output), not a reader's")
+    if records:
+        refuse_model_output(path, records[0])
     items: dict[str, Labeled] = {}
     for i, r in enumerate(records, start=first):
         task_id = r.get("id") or ""

@@ -89,6 +89,15 @@ def test_several_files_are_concatenated_and_one_report_id_in_two_files_is_one_re
     assert data.path == f"{a} + {b}" and [f for f, _ in data.files] == [str(a), str(b)]
 
 
+def test_predict_output_is_refused_as_labeled_data_its_labels_are_the_models(tmp_path):
+    from fazhi.dataset import read_labeled_files
+
+    tagged = tmp_path / "tagged.csv"
+    tagged.write_text("source,sentence,heading,text,label,confidence\nr1.txt,0,,开展普法。,普法宣传,0.97\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"tagged.csv: has a confidence column: its labels are a model's guesses"):
+        read_labeled_files([tagged])
+
+
 def test_the_data_hash_covers_every_file(tmp_path):
     from fazhi.dataset import read_labeled, read_labeled_files
 

@@ -172,3 +172,10 @@ def test_a_directory_with_every_file_excluded_says_so(tree):
     [report] = expand_inputs(["d"], patterns=Patterns(exclude=("*",)))
     with pytest.raises(ReadError, match=r"^d: no report files in this directory \(after --include/--exclude\)$"):
         report.parts()
+
+
+@pytest.mark.parametrize("name", ["reports/", "reports", "reports.2024/"])
+def test_a_mistyped_directory_is_no_such_file_or_directory_not_an_unsupported_type(tmp_path, name):
+    [report] = expand_inputs([str(tmp_path / name)])
+    with pytest.raises(ReadError, match=rf"^{tmp_path / name}: no such file or directory$"):
+        report.parts()
