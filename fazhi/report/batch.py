@@ -93,11 +93,12 @@ def read_tagged(paths: Iterable[Path], min_confidence: float = DEFAULT_MIN_CONFI
             seen[source] = str(path)
             counts = ReportCounts(source, Counter(r.label for r in got), len(got))
             counts.gaps = max(r.sentence for r in got) + 1 > len(got)
-            if counts.gaps:
-                batch.warnings.append(f"{path}: report {source} has {len(got)} rows for at least "
-                                      f"{max(r.sentence for r in got) + 1} sentences (written with --only?); its shares are of those rows")
             batch.reports.append(counts)
             batch.rows.extend(got)
+        gapped = [c for c in batch.reports if c.gaps and seen[c.source] == str(path)]
+        if gapped:  # one line per file: a file written with --only has gaps in every report
+            batch.warnings.append(f"{path}: {len(gapped)} report(s) lack rows for some sentences (written with --only?), "
+                                  f"e.g. {gapped[0].source}; shares are of the rows present")
     return batch
 
 
