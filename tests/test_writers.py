@@ -182,3 +182,14 @@ def test_control_characters_never_end_a_write(tmp_path, suffix):
     texts = _texts(path)
     assert texts[1] == "好的句子。"
     assert texts[0] == ("甲乙丙。" if suffix == ".xlsx" else "甲\x0b乙\x00丙\x1f。")
+
+
+def test_the_confusion_matrix_keeps_its_columns_under_chinese_labels():
+    import numpy as np
+
+    from fazhi.formats.terminal import _width, format_confusion
+
+    lines = format_confusion(["普法宣传", "不足"], np.array([[61, 0], [2, 31]])).splitlines()
+    assert lines[0] == "true\\pred  普法宣传      不足"
+    assert lines[1] == "普法宣传         61         0"
+    assert {_width(line) for line in lines} == {_width(lines[0])}  # every count ends under its label

@@ -108,11 +108,14 @@ def format_calibration(calibration: dict[str, Any]) -> str:
 
 def format_confusion(labels: list[str], matrix: Any) -> str:
     """Rows = true label, columns = predicted (same order)."""
+    corner = "true\\pred"
     width = max([6] + [_width(lab) for lab in labels])
-    head = _pad("true\\pred", width) + "".join(f"  {_pad(lab, width)}" for lab in labels)
+    first = max(width, _width(corner))
+    # label names right-aligned over their counts
+    head = _pad(corner, first) + "".join(f"  {' ' * (width - _width(lab))}{lab}" for lab in labels)
     rows = [head]
     for lab, row in zip(labels, matrix):
-        rows.append(_pad(lab, width) + "".join(f"  {v:>{width}d}" for v in row))
+        rows.append(_pad(lab, first) + "".join(f"  {v:>{width}d}" for v in row))
     return "\n".join(rows)
 
 
