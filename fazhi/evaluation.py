@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from fazhi.config import CONFIDENCE_COL, EXPLANATION_COL, HEADING_COL, POSITION_COL, REPORT_COL, SECTION_COL, TEXT_COL
 from fazhi import overlap
+from fazhi.config import CONFIDENCE_COL, EXPLANATION_COL, HEADING_COL, POSITION_COL, REPORT_COL, SECTION_COL, TEXT_COL
 from fazhi.dataset import Dataset
 from fazhi.errors import CorpusError, ModelError
 from fazhi.metrics import Metrics, confusion, coverage, expected_calibration_error, reliability, scores
@@ -206,9 +206,12 @@ def evaluate(model: LoadedModel, data: Dataset) -> Evaluation:
         raise ModelError(f"{model.source}: cannot predict ({type(exc).__name__}: {exc})".splitlines()[0]) from None
     predicted = [model.labels[k] for k in proba.argmax(axis=1)]
     seen = overlap.seen(model.card, data.X[:, 0])
-    parts: dict[bool, Metrics | None] = {True: None, False: None}
-    for part in parts if seen is not None else ():
-        if (seen == part).any():
-            parts[part] = scores(data.y[seen == part], [p for p, s in zip(predicted, seen) if s == part])
+
+    guessed = np.asarray(predicted, dtype=object)
+
+    def part(mask: np.ndarray | None) -> Metrics | None:
+        """The figures on the sentences `mask` picks; None if it picks none or is unknown."""
+        return None if mask is None or not mask.any() else scores(data.y[mask], list(guessed[mask]))
+
     return Evaluation(model.source, data, scores(data.y, predicted), *confusion(data.y, predicted), predicted,
-                      proba.max(axis=1), seen, parts[False], parts[True])
+                      proba.max(axis=1), seen, part(None if seen is None else ~seen), part(seen))

@@ -20,10 +20,10 @@ from typing import Any
 
 import numpy as np
 
+from fazhi import interrupts
 from fazhi.classifiers import CALIBRATION_FOLDS, CLASSIFIERS, make_classifier
 from fazhi.config import DEFAULT_EXPERIMENT, MODELS_DIR, label_order
 from fazhi.dataset import Dataset, check_labels
-from fazhi import interrupts
 from fazhi.errors import CorpusError, ModelError, OutputError, TrackingError
 from fazhi.evaluation import CVResult, cross_validate, folds
 from fazhi.formats.files import remove_stale, stale_prefix

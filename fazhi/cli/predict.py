@@ -83,8 +83,10 @@ def predict(
         tagger = Tagger(load(model), proba=proba, min_confidence=min_confidence, only=frozenset(only or ()), explain=explain)
     if skipped:
         say(skipped_line(skipped))
+    pages: list[Path] = []  # the --html page, once written: an interruption from then on keeps it
     try:
-        failed, tagged, rows = _run(reports, tagger, output, summary, quiet, html, [*(inputs or []), *(['--text'] if text else [])])
+        failed, tagged, rows = _run(reports, tagger, output, summary, quiet, html, [*(inputs or []), *(['--text'] if text else [])],
+                                    pages)
     except NothingTagged as nothing:
         failed, tagged, rows = nothing.failed, 0, 0
     except FazhiError as exc:  # outputs are left as they were
@@ -97,7 +99,7 @@ def predict(
     except KeyboardInterrupt:  # without fazhi.interrupts installed (the app called in-process)
         raise fail("interrupted; no output file was written or replaced", 130) from None
     except Stop as stop:  # Ctrl-C or SIGTERM: the writers removed their temporary files
-        stop.kept = (f"only the page {html} was written; no row file was written or replaced" if _PAGES_WRITTEN
+        stop.kept = (f"only the page {html} was written; no row file was written or replaced" if pages
                      else "no output file was written or replaced")
         raise
     if not quiet and output is not None and tagged:
@@ -111,13 +113,11 @@ def predict(
         raise typer.Exit(1)
 
 
-_PAGES_WRITTEN: list[Path] = []  # --html pages written by this process
-
-
 def _run(reports, tagger, output: Path | None, summary: Path | None, quiet: bool, html: Path | None = None,
-         given: list[str] | None = None) -> tuple[int, int, int]:
+         given: list[str] | None = None, pages: list[Path] | None = None) -> tuple[int, int, int]:
     """Tag reports one at a time into the writers; (failed, tagged, rows written). With
-    `html`, every row is also kept for the page, written when all are tagged."""
+    `html`, every row is also kept for the page, written when all are tagged (and then
+    appended to `pages`)."""
     from fazhi.formats.terminal import TerminalTable
     from fazhi.formats.writers import StreamJsonl, open_writer
     from fazhi.tagging import tag
@@ -158,7 +158,8 @@ def _run(reports, tagger, output: Path | None, summary: Path | None, quiet: bool
             raise NothingTagged(failed)  # writers drop their temporary files: no empty output
         if page is not None:  # before the writers commit: if it fails, no output is replaced
             _write_page(html, page, tagger, given or [])
-            _PAGES_WRITTEN.append(html)  # an interruption from here on keeps it (see predict)
+            if pages is not None:
+                pages.append(html)
     if shown_summaries:
         console.print(_summary_table(shown_summaries, tagger))
     return failed, tagged, rows_out.rows
