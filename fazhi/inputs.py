@@ -229,18 +229,13 @@ def expand_inputs(
             reports.append(Report(STDIN_SOURCE, stdin=stdin, error=why))
             continue
         path = Path(item)
-        if path.is_dir():
-            found, unreadable = _walk(path, skipped=skipped, patterns=patterns)
+        is_dir = path.is_dir()
+        if is_dir or (not path.exists() and glob.has_magic(item)):
+            found, unreadable = _walk(path, skipped=skipped, patterns=patterns) if is_dir else _glob(item, skipped, patterns)
             if not found and not unreadable:
+                nothing = "no report files in this directory" if is_dir else "no report file matches"
                 why = " (after --include/--exclude)" if patterns.include or patterns.exclude else ""
-                reports.append(Report(item, error=f"no report files in this directory{why}"))
-            add_files(found)
-            reports.extend(unreadable)
-        elif not path.exists() and glob.has_magic(item):
-            found, unreadable = _glob(item, skipped, patterns)
-            if not found and not unreadable:
-                why = " (after --include/--exclude)" if patterns.include or patterns.exclude else ""
-                reports.append(Report(item, error=f"no report file matches{why}"))
+                reports.append(Report(item, error=nothing + why))
             add_files(found)
             reports.extend(unreadable)
         elif not path.exists() and not supported(path):  # e.g. a mistyped directory, reports/
