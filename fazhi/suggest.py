@@ -26,7 +26,7 @@ from fazhi.errors import ReadError
 from fazhi.formats.writers import Column
 from fazhi.inputs import Report
 from fazhi.segment import iter_sentences
-from fazhi.tagging import CHUNK, Tagger
+from fazhi.tagging import Tagger, chunks
 
 COLUMNS = [
     Column(SOURCE_COL, "str"), Column(INDEX_COL, "int"), Column(HEADING_COL, "str"), Column(SECTION_COL, "str"),
@@ -86,8 +86,7 @@ def candidates(reports: Iterable[Report], tagger: Tagger) -> tuple[list[Candidat
             sentences = list(iter_sentences(lines, name))
             if not sentences:
                 errors.append(f"{name}: no sentences")
-            for start in range(0, len(sentences), CHUNK):
-                chunk = sentences[start : start + CHUNK]
+            for chunk in chunks(sentences):  # as predict does: bounded in sentences and characters
                 for s, k, p, m in zip(chunk, *margins(tagger.predict_proba(chunk))):
                     found.append(Candidate(name, s.position, s.heading, s.section, s.text, tagger.labels[k], p, m))
     return found, errors

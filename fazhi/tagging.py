@@ -107,8 +107,8 @@ class Tagger:
             for source, _ in batch:
                 yield [], self._summary(source, 0, Counter(), 0)
             return
-        chunks = list(_chunks(sentences))
-        proba = np.vstack([self.predict_proba(chunk) for chunk in chunks])
+        pieces = list(chunks(sentences))
+        proba = np.vstack([self.predict_proba(chunk) for chunk in pieces])
         best = proba.argmax(axis=1)
         labels = [self.labels[k] for k in best.tolist()]
         # Rounded before the threshold test, so a row shown with confidence 0.6 is never
@@ -118,7 +118,7 @@ class Tagger:
         why = None
         if self._explainer is not None:
             why, done = [], 0
-            for chunk in chunks:
+            for chunk in pieces:
                 why += self._explain(chunk, labels[done : done + len(chunk)])
                 done += len(chunk)
         start = 0
@@ -172,7 +172,7 @@ class Tagger:
         return row
 
 
-def _chunks(sentences: Sequence[Sentence]) -> Iterator[Sequence[Sentence]]:
+def chunks(sentences: Sequence[Sentence]) -> Iterator[Sequence[Sentence]]:
     """Consecutive runs of at most CHUNK sentences and (unless one alone is longer) CHUNK_CHARS characters."""
     start = chars = 0
     for i, s in enumerate(sentences):
@@ -204,7 +204,7 @@ def tag(reports: Iterable[Report], tagger: Tagger) -> Iterator[Result]:
     size = chars = 0
 
     def flush() -> Iterator[Result]:
-        tagged = tagger.tag_reports(parts) if parts else iter(())
+        tagged = tagger._tag_batch(parts) if parts else iter(())  # a batch already of the size tag_reports makes
         for result in pending:
             if result.error is None:
                 result.rows, result.summary = next(tagged)
