@@ -29,7 +29,6 @@ for _name, _value in (
 ):
     os.environ.setdefault(_name, _value)
 
-import functools  # noqa: E402
 import logging  # noqa: E402
 import warnings  # noqa: E402
 
@@ -52,16 +51,7 @@ if TYPE_CHECKING:
     from fazhi.training import TrainResult
 
 
-def _quietly(func):
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        with quiet():
-            return func(*args, **kwargs)
-
-    return wrapper
-
-
-@_quietly
+@quiet()  # a context manager made by contextlib is a decorator too, fresh per call
 def connect(uri: str | None = None, experiment: str = DEFAULT_EXPERIMENT) -> str:
     """Point MLflow at the store and experiment; return the experiment id.
 
@@ -157,7 +147,7 @@ def log_confusion(labels: list[str], matrix: np.ndarray) -> None:
     mlflow.log_figure(confusion_figure(labels, matrix), "confusion_matrix.png")
 
 
-@_quietly
+@quiet()
 def log_training(result: TrainResult, run_name: str, promote: bool = False) -> dict[str, Any]:
     """One training run: params, metrics, artifacts, the registered model; returns ids and promotion."""
     from fazhi.evaluation import ERROR_COLUMNS, errors
@@ -220,7 +210,7 @@ def sweep_run(run_name: str | None, grid: dict[str, Any], data) -> Iterator[str]
         yield run.info.run_id
 
 
-@_quietly
+@quiet()
 def log_sweep_child(config_params: dict[str, Any], cv: CVResult) -> str:
     with tracked_run(child_name(config_params), "sweep-config", nested=True) as run:
         mlflow.log_params(flat_params("", config_params))
@@ -228,7 +218,7 @@ def log_sweep_child(config_params: dict[str, Any], cv: CVResult) -> str:
         return run.info.run_id
 
 
-@_quietly
+@quiet()
 def log_sweep_summary(table_md: str, rows: list[dict[str, Any]]) -> None:
     """Inside the parent run: the ranked table, every row, the best figure."""
     mlflow.log_text(table_md, "sweep_results.md")
@@ -237,7 +227,7 @@ def log_sweep_summary(table_md: str, rows: list[dict[str, Any]]) -> None:
     mlflow.set_tag("fazhi.best", child_name(rows[0]))
 
 
-@_quietly
+@quiet()
 def log_evaluation(evaluation: Evaluation, run_name: str | None) -> str:
     """An evaluation run (named eval-<model>-on-<data file> unless `run_name`): model
     source, data hash, the scores, confusion matrix."""
@@ -256,7 +246,7 @@ def log_evaluation(evaluation: Evaluation, run_name: str | None) -> str:
         return run.info.run_id
 
 
-@_quietly
+@quiet()
 def log_tuning(run_id: str, nested: dict[str, Any], picks: list[str], n_configs: int) -> None:
     """Add `fazhi train --tune`'s honest figure to its training run: nested_macro_f1 …,
     and the configuration each outer fold picked."""
