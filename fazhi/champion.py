@@ -12,8 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from fazhi.formats.files import write_atomic
-from fazhi.persist import CARD_FILE, LATEST_FILE, MODEL_FILE, read_card, read_marker
+from fazhi.persist import CARD_FILE, LATEST_FILE, MODEL_FILE, read_card, read_marker, write_marker
 
 CHAMPION_FILE = "CHAMPION"
 
@@ -71,6 +70,6 @@ def decide(new: Path, old: Path | None, models_dir: Path, promote: bool = False)
         old = None  # its files were removed: no champion to beat
     promoted, why = beats(score_of(new), score_of(old) if old is not None else None, promote)
     keep = Path(new) if promoted else old
-    write_atomic(models_dir / CHAMPION_FILE, (str(keep.resolve()) + "\n").encode())
+    write_marker(models_dir, CHAMPION_FILE, keep)
     verb = "now use" if promoted else "still use"
     return Decision(promoted, keep, f"fazhi predict and evaluate {verb} {keep} ({why})")

@@ -77,8 +77,12 @@ def save(pipeline: Any, directory: Path, card: dict[str, Any], models_dir: Path 
 
 def mark_latest(directory: Path, models_dir: Path | None = None) -> None:
     """models_dir/LATEST (default: the directory's parent) names `directory`."""
-    root = Path(models_dir) if models_dir else Path(directory).parent
-    write_atomic(root / LATEST_FILE, (str(Path(directory).resolve()) + "\n").encode())
+    write_marker(Path(models_dir) if models_dir else Path(directory).parent, LATEST_FILE, directory)
+
+
+def write_marker(models_dir: Path, marker: str, directory: Path) -> None:
+    """models_dir/marker (LATEST, CHAMPION) names `directory`, as read_marker reads it."""
+    write_atomic(Path(models_dir) / marker, (str(Path(directory).resolve()) + "\n").encode())
 
 
 def _default(models_dir: Path) -> Path:
