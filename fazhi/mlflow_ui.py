@@ -8,8 +8,6 @@ shows no metric column until chosen, unless a saved view says which.
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -22,16 +20,15 @@ def ui_command(uri: str | None, host: str, port: int, verbose: bool = False) -> 
 
     Quiet unless `verbose`: no access log line per request, no start-up INFO lines, no
     dependency warnings (they go to the server's log either way)."""
-    import shutil
-    import sys
+    from fazhi.serving import mlflow_program
 
     uri = tracking_uri(uri)
-    exe = shutil.which("mlflow") or str(Path(sys.executable).with_name("mlflow"))
+    exe, env = mlflow_program()
     cmd = [exe, "ui", "--backend-store-uri", uri, "--host", host, "--port", str(port), "--workers", "1"]
     loc = artifact_location(uri)
     if loc:
         cmd += ["--default-artifact-root", loc]
-    env = dict(os.environ, MLFLOW_SERVER_ENABLE_JOB_EXECUTION="false")
+    env["MLFLOW_SERVER_ENABLE_JOB_EXECUTION"] = "false"
     if not verbose:
         cmd += ["--uvicorn-opts", "--no-access-log --log-level warning"]
         env["PYTHONWARNINGS"] = "ignore"

@@ -60,10 +60,16 @@ def pyfunc_model(spec: str | None, store: str | None = None) -> Iterator[str]:
 
 def serve_command(model: str, host: str, port: int, store: str | None = None) -> tuple[list[str], dict[str, str]]:
     """`mlflow models serve` for `model` in this environment (no new one is built), and its environment."""
-    bin_dir = str(Path(sys.executable).parent)
-    exe = shutil.which("mlflow", path=bin_dir) or shutil.which("mlflow") or "mlflow"
+    exe, env = mlflow_program()
     cmd = [exe, "models", "serve", "--model-uri", model, "--env-manager", "local",
            "--host", host, "--port", str(port), "--workers", "1"]
-    # MLflow starts `uvicorn` by name: this environment's, even when it is not activated.
-    path = os.pathsep.join([bin_dir, os.environ.get("PATH", "")])
-    return cmd, dict(os.environ, MLFLOW_TRACKING_URI=tracking_uri(store), PATH=path)
+    return cmd, dict(env, MLFLOW_TRACKING_URI=tracking_uri(store))
+
+
+def mlflow_program() -> tuple[str, dict[str, str]]:
+    """The `mlflow` program of this environment (even when it is not activated), else the
+    one on PATH; and the environment to run it in, this environment's bin first on PATH:
+    MLflow starts `uvicorn` and others by name."""
+    bin_dir = str(Path(sys.executable).parent)
+    exe = shutil.which("mlflow", path=bin_dir) or shutil.which("mlflow") or "mlflow"
+    return exe, dict(os.environ, PATH=os.pathsep.join([bin_dir, os.environ.get("PATH", "")]))
