@@ -11,11 +11,12 @@ from __future__ import annotations
 import fnmatch
 import glob
 import os
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from fazhi.config import TEXT_COL
+from fazhi.config import MAX_INPUT_BYTES, TEXT_COL
 from fazhi.errors import ReadError
 from fazhi.formats.readers import read_report_parts, read_text_bytes, supported
 from fazhi.segment import text_lines
@@ -196,6 +197,12 @@ def _matches(parts: tuple[str, ...], pats: tuple[str, ...]) -> bool:
     if pats[0] == "**":
         return any(_matches(parts[i:], pats[1:]) for i in range(len(parts) + 1))
     return bool(parts) and not parts[0].startswith(".") and fnmatch.fnmatchcase(parts[0], pats[0]) and _matches(parts[1:], pats[1:])
+
+
+def read_stdin() -> bytes:
+    """Standard input, one byte past the input limit at most: enough for the reader to
+    refuse it as too big, never the whole of an endless stream."""
+    return sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
 
 
 def expand_inputs(

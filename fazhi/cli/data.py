@@ -114,11 +114,10 @@ def suggest(
     already labeled (--labeled FILE, or --exclude FILE naming an existing labeled
     .csv/.tsv/.jsonl; any other --exclude is a file pattern). Example: fazhi data suggest reports/ -n 200 -o tasks.json (then import tasks.json in Label Studio).
     """
-    import sys
 
     from fazhi.formats.files import write_atomic
     from fazhi.formats.writers import check_target, open_writer
-    from fazhi.inputs import expand_inputs, skipped_line
+    from fazhi.inputs import expand_inputs, read_stdin, skipped_line
     from fazhi.labelstudio import tasks, tasks_json
     from fazhi.persist import load
     from fazhi.suggest import COLUMNS
@@ -127,7 +126,7 @@ def suggest(
 
     labeled, exclude = _labeled_given_as_exclude(labeled, exclude)
     skipped: list = []
-    reports = expand_inputs(inputs, (), text_column, lambda: sys.stdin.buffer.read(), skipped,
+    reports = expand_inputs(inputs, (), text_column, read_stdin, skipped,
                             input_patterns(include, exclude))
     labeled = [CORPUS_FILE] if labeled is None else labeled
     with user_errors():

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from fazhi.cli.common import ExcludeOpt, IncludeOpt, ModelOpt, app, fail, input_patterns, progress, say, user_errors
-from fazhi.config import LABELS, MAX_INPUT_BYTES, SENTENCES_COL, SOURCE_COL, TEXT_COL, UNCERTAIN_COL, short_label
+from fazhi.config import LABELS, SENTENCES_COL, SOURCE_COL, TEXT_COL, UNCERTAIN_COL, short_label
 from fazhi.errors import FazhiError, OutputError
 from fazhi.interrupts import Stop
 from fazhi.formats import INPUT_FORMATS, OUTPUT_FORMATS, suffix_list
@@ -58,14 +58,14 @@ def predict(
     fazhi predict 'downloads/*.pdf' --only 不足 -o gaps.csv; fazhi predict --text "……"
     """
     from fazhi.formats.writers import check_target
-    from fazhi.inputs import expand_inputs, skipped_line
+    from fazhi.inputs import expand_inputs, read_stdin, skipped_line
     from fazhi.persist import load
     from fazhi.tagging import Tagger
 
     if not inputs and not text:
         raise fail("nothing to tag: give report files, directories, globs, - for standard input, or --text")
     skipped: list = []
-    reports = expand_inputs(inputs or [], text or [], text_column, lambda: sys.stdin.buffer.read(MAX_INPUT_BYTES + 1),
+    reports = expand_inputs(inputs or [], text or [], text_column, read_stdin,
                             skipped, input_patterns(include, exclude))
     input_paths = {r.path.resolve() for r in reports if r.path is not None}
     with user_errors():
