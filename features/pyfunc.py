@@ -40,7 +40,7 @@ class SentenceModel(mlflow.pyfunc.PythonModel):
 
     def use(self, classifier: Any, label_column: str, confidence_column: str, proba_columns) -> SentenceModel:
         """Predict with this fitted classifier; proba_columns: label → column (a dict or pairs)."""
-        proba_columns = dict(proba_columns) if isinstance(proba_columns, dict) else {lab: col for lab, col in proba_columns}
+        proba_columns = dict(proba_columns)  # a dict or (label, column) pairs
         classes = [str(c) for c in classifier.classes_]
         if set(classes) != set(proba_columns):
             raise ValueError(f"the classifier's labels {classes} differ from {list(proba_columns)}")

@@ -154,14 +154,14 @@ def progress(description: str, total: int, console=None) -> Iterator[Callable[[]
             _bars.remove(bar.console)
 
 
-def check_output(output: Path | None, data: Path | list[Path]) -> None:
+def check_output(output: Path | None, data: list[Path]) -> None:
     """Before any work: --output must be writable and never a --data file it is computed
     from. An earlier report or metrics file is replaced, as a rerun expects."""
     from fazhi.formats.writers import check_target
 
     if output is not None:
         with user_errors():
-            check_target(output, {p.resolve() for p in (data if isinstance(data, list) else [data])}, force=True, formats=())
+            check_target(output, {p.resolve() for p in data}, force=True, formats=())
 
 
 def write_text_output(output: Path, text: str) -> None:
