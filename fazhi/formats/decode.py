@@ -33,12 +33,14 @@ def decode(raw: bytes, where: str, declared: str | None = None) -> str:
         if raw.startswith(bom):
             return _decode_as(raw, encoding, where)
     if declared:
+        codec = _codec(declared)
         try:
-            text = raw.decode(_codec(declared))
+            text = raw.decode(codec)
         except (LookupError, UnicodeDecodeError):
             text = None  # a wrong declaration is common; fall back to detection
-        if text is not None and _plausible(raw, _codec(declared), where):
-            return text
+        if text is not None:
+            better = _reads_better(raw, codec, where)
+            return text if better is None else _decode_as(raw, better, where)
     try:
         # Valid UTF-8 is nearly never an accident for Chinese text, and the detector
         # can misjudge short texts: take the strict decoding when it works.
@@ -48,13 +50,13 @@ def decode(raw: bytes, where: str, declared: str | None = None) -> str:
     return _decode_as(raw, _detect(raw, where), where)
 
 
-def _plausible(raw: bytes, declared: str, where: str) -> bool:
-    """Whether a declared encoding that decodes `raw` reads no worse than what the bytes
-    themselves say (valid UTF-8, else detection). A page may declare iso-8859-1 or Big5
-    over UTF-8 or GBK bytes: they decode, as nonsense, which charset-normalizer's mess
-    ratio measures (on a sample, so a big page costs no more)."""
+def _reads_better(raw: bytes, declared: str, where: str) -> str | None:
+    """What the bytes themselves say (valid UTF-8, else detection) if it reads better than
+    a declared encoding that decodes `raw`; None if the declaration stands. A page may
+    declare iso-8859-1 or Big5 over UTF-8 or GBK bytes: they decode, as nonsense, which
+    charset-normalizer's mess ratio measures (on a sample of the page)."""
     if raw.isascii() or declared == "utf-8":
-        return True
+        return None
     try:
         raw.decode("utf-8")
         found = "utf-8"
@@ -62,14 +64,14 @@ def _plausible(raw: bytes, declared: str, where: str) -> bool:
         try:
             found = _detect(raw, where)
         except ReadError:
-            return True
+            return None
     if found == declared:
-        return True
+        return None
     from charset_normalizer.md import mess_ratio
 
     sample = raw[:_SAMPLE]
     mess = [mess_ratio(sample.decode(enc, errors="ignore"), maximum_threshold=1.0) for enc in (declared, found)]
-    return mess[0] <= mess[1]
+    return found if mess[1] < mess[0] else None
 
 
 def _detect(raw: bytes, where: str) -> str:
