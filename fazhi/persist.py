@@ -47,10 +47,9 @@ def package_versions(*extra: str) -> dict[str, str]:
     return out
 
 
-def save(pipeline: Any, directory: Path, card: dict[str, Any], models_dir: Path | None = None, latest: bool = True) -> Path:
-    """Save `pipeline` under `directory` with its card; mark it as the latest model
-    (unless not `latest`: fazhi.training writes into a temporary directory, renames it,
-    then calls mark_latest).
+def save(pipeline: Any, directory: Path, card: dict[str, Any]) -> Path:
+    """Save `pipeline` under `directory` with its card (mark_latest makes it the latest
+    model: fazhi.training first renames the directory into place).
 
     Each file is written under a temporary name and renamed, so no file is ever
     half-written; the card carries the model file's hash, so a model and a card that
@@ -70,8 +69,6 @@ def save(pipeline: Any, directory: Path, card: dict[str, Any], models_dir: Path 
             "model_sha256": sha256_file(tmp),
         }
     write_atomic(directory / CARD_FILE, json.dumps(card, ensure_ascii=False, indent=2).encode())
-    if latest:
-        mark_latest(directory, models_dir)
     return directory
 
 
@@ -122,7 +119,7 @@ def load(spec: str | Path | None = None, models_dir: Path = MODELS_DIR, tracking
         hint = ": run `fazhi train` first" if spec is None else ""
         raise ModelError(f"{path}: no such model file{hint}")
     card_path = path.with_name(CARD_FILE) if path.name == MODEL_FILE else path.with_suffix(".json")
-    card = _read_card(card_path)
+    card = read_card(card_path)
     if card and card.get("model_sha256") not in (None, sha256_file(path)):
         raise ModelError(f"{path}: does not match {card_path.name} (file changed after training)")
     _check_versions(path, card)
@@ -138,7 +135,7 @@ _CARD_TYPES = {"labels": list, "versions": dict, "model_sha256": str, "config": 
 _JSON_NAMES = {list: "list", dict: "object", str: "string"}
 
 
-def _read_card(card_path: Path) -> dict[str, Any]:
+def read_card(card_path: Path) -> dict[str, Any]:
     if not card_path.is_file():
         return {}
     try:
@@ -153,7 +150,6 @@ def _read_card(card_path: Path) -> dict[str, Any]:
     return card
 
 
-read_card = _read_card  # fazhi.champion compares the cards' figures
 
 
 def _check_versions(path: Path, card: dict[str, Any]) -> None:
@@ -179,5 +175,5 @@ def _labels_of(source: str | Path, pipeline: Any) -> list[str]:
 def add_to_card(directory: Path, extra: dict[str, Any]) -> None:
     """Merge `extra` into a saved model's card (e.g. its MLflow run), atomically."""
     card_path = Path(directory) / CARD_FILE
-    card = {**_read_card(card_path), **extra}
+    card = {**read_card(card_path), **extra}
     write_atomic(card_path, json.dumps(card, ensure_ascii=False, indent=2).encode())

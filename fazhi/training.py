@@ -213,7 +213,7 @@ def save(result: TrainResult, output_dir: Path, name: str) -> Path:
     }
     try:
         with temp_directory(output_dir, safe_name(name)) as tmp:
-            persist.save(result.pipeline, tmp, card, models_dir=output_dir, latest=False)
+            persist.save(result.pipeline, tmp, card)
             directory = new_directory(output_dir, safe_name(name), tmp)
         persist.mark_latest(directory, output_dir)
         return directory

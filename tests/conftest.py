@@ -51,7 +51,9 @@ def trained_model_dir(tmp_path_factory, corpus_file) -> Path:
     pipeline.fit(data.X, data.y)
     models = tmp_path_factory.mktemp("models")
     card = {"config": {"feature_set": "chars", "classifier": "logreg"}, "data": {"sha256": data.sha256}}
-    return persist.save(pipeline, models / "chars-logreg", card, models_dir=models)
+    saved = persist.save(pipeline, models / "chars-logreg", card)
+    persist.mark_latest(saved)
+    return saved
 
 
 @pytest.fixture()

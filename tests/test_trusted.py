@@ -84,7 +84,8 @@ def test_every_model_fazhi_builds_loads_and_predicts_the_same(tmp_path, small_da
 
     X, y, groups = small_data
     model = fit(build_pipeline(**config), X, y, groups)
-    saved = persist.save(model, tmp_path / "m", {}, models_dir=tmp_path)
+    saved = persist.save(model, tmp_path / "m", {})
+    persist.mark_latest(saved)
     loaded = persist.load(saved).pipeline
     np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
 
