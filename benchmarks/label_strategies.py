@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from label_value import GRID, per_pair, readings, simulate  # noqa: E402
 
 from fazhi.config import CORPUS_FILE, PROJECT_ROOT  # noqa: E402
-from fazhi.dataset import read_labeled  # noqa: E402
+from fazhi.corpus.dataset import read_labeled  # noqa: E402
 
 CACHE = PROJECT_ROOT / ".cache" / "label_strategies"
 

@@ -6,7 +6,7 @@ On the bundled corpus, for every ordered pair of reports (test, pool): the test 
 is the user's held-out labeled report, the pool report the user's unlabeled one, and
 the default model is trained on the other three. The user then labels the pool in
 batches of --batch sentences, chosen either as `fazhi data suggest` chooses them
-(fazhi.suggest.select on the current model's probabilities, the training texts
+(fazhi.labeling.suggest.select on the current model's probabilities, the training texts
 excluded as --labeled would) or at random; after each batch the model is retrained and
 scored on the test report (macro-F1 and 不足 F1). When only near-duplicates of labeled
 sentences are left, suggest's last batch is the rest of the pool, so that both
@@ -28,10 +28,10 @@ from pathlib import Path
 import numpy as np
 
 from fazhi.config import CORPUS_FILE, PROJECT_ROOT, SHORTCOMING
-from fazhi.dataset import Dataset, read_labeled
-from fazhi.metrics import scores
-from fazhi.model import DEFAULTS, build_pipeline, fit
-from fazhi.suggest import Candidate, margins, near_key, select
+from fazhi.corpus.dataset import Dataset, read_labeled
+from fazhi.modeling.metrics import scores
+from fazhi.modeling.model import DEFAULTS, build_pipeline, fit
+from fazhi.labeling.suggest import Candidate, margins, near_key, select
 
 SHORTFALL = SHORTCOMING
 
@@ -46,7 +46,7 @@ def _score(model, data: Dataset, test: np.ndarray) -> tuple[float, float]:
 
 
 def choose(strategy: str):
-    """The selection rule: "suggest" is fazhi.suggest's own; others are screened in benchmarks/strategies.py."""
+    """The selection rule: "suggest" is fazhi.labeling.suggest's own; others are screened in benchmarks/strategies.py."""
     if strategy == "suggest":
         return suggest_rule
     from strategies import RULES

@@ -10,7 +10,7 @@
 3. Peak memory (max RSS) of `fazhi predict DIR -o rows.csv --summary summary.csv` on a
    directory of 1 report and of 1,000 reports.
 
-Models are trained here on data/sentences.csv by fazhi.training.train (what
+Models are trained here on data/sentences.csv by fazhi.modeling.training.train (what
 `fazhi train` runs, without MLflow), so the run needs nothing but the checkout.
 
     .venv/bin/python benchmarks/predict.py            # the figures in the README
@@ -35,8 +35,8 @@ BIN = Path(sys.executable).parent
 
 
 def fit_and_save(feature_set: str, directory: Path) -> Path:
-    from fazhi.model import DEFAULTS
-    from fazhi.training import train
+    from fazhi.modeling.model import DEFAULTS
+    from fazhi.modeling.training import train
 
     return train(DEFAULTS.with_(feature_set=feature_set), output_dir=directory, run_name=feature_set, track=False).saved
 
@@ -63,8 +63,8 @@ def throughput(model_dir: Path, reports: list[tuple[str, list]]) -> tuple[float,
     """(seconds for tagging, seconds for jieba.lcut, sentences), measured back to back."""
     import jieba
 
-    from fazhi.persist import load
-    from fazhi.tagging import Tagger
+    from fazhi.store.persist import load
+    from fazhi.tagging.tagger import Tagger
 
     tagger = Tagger(load(model_dir))
     tagger.tag("warm-up", reports[0][1])  # loads the model's jieba dictionary, if any
@@ -153,7 +153,7 @@ def main() -> None:
     print(f"# benchmarks/predict.py  ({platform.python_version()}, {os.cpu_count()} CPU(s), {platform.machine()})\n")
     with tempfile.TemporaryDirectory(prefix="fazhi-bench-") as tmp:
         work = Path(tmp)
-        from fazhi.model import DEFAULTS
+        from fazhi.modeling.model import DEFAULTS
 
         # The default, and the jieba-word and char-only variants when it is neither.
         names = {DEFAULTS.feature_set: f"default ({DEFAULTS.feature_set})"}

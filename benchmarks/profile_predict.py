@@ -28,9 +28,9 @@ def stage_functions() -> dict[str, list]:
     """Stage → the functions whose cumulative time it is (nested stages are subtracted below)."""
     from sklearn.compose import ColumnTransformer
 
-    from fazhi import tagging
+    from fazhi.tagging import tagger as tagging
     from fazhi.formats import writers
-    from fazhi.inputs import Report
+    from fazhi.tagging.inputs import Report
     from fazhi.segment import iter_sentences
     from features.text import SentenceInput
 
@@ -71,7 +71,7 @@ def call_costs(model_dir: Path, sizes=(1, 120, 4096)) -> list[tuple[int, float]]
     """(sentences, ms) of one predict_proba call of the model, for each size (mean of a loop)."""
     from predict import batch
 
-    from fazhi.persist import load
+    from fazhi.store.persist import load
 
     model = load(model_dir).pipeline
     X = [(s.text, s.section) for _, sentences in batch(20_000) for s in sentences]

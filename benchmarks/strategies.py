@@ -3,7 +3,7 @@
 A rule is choose(model, texts, sections, exclude, batch, seed) -> positions in the pool
 lists, where `model` is the current fitted model, `texts`/`sections` the pool sentences
 not labeled yet and `exclude` the near_keys of what is labeled (never picked, nor two
-near-duplicates of one batch). Every rule keeps fazhi.suggest's dedup; most keep its
+near-duplicates of one batch). Every rule keeps fazhi.labeling.suggest's dedup; most keep its
 per-label share.
 """
 
@@ -13,8 +13,8 @@ import math
 
 import numpy as np
 
-from fazhi.model import pipeline_of
-from fazhi.suggest import Candidate, margins, near_key, ranked, select
+from fazhi.modeling.model import pipeline_of
+from fazhi.labeling.suggest import Candidate, margins, near_key, ranked, select
 
 
 def _candidates(labels, best, conf, score, texts, sections):
@@ -225,7 +225,7 @@ def committee(model, texts, sections, exclude, batch, seed, train=None):
     folds); the most disagreement (vote entropy, then mean KL to the consensus) first."""
     from sklearn.base import clone
 
-    from fazhi.model import DEFAULTS, build_pipeline
+    from fazhi.modeling.model import DEFAULTS, build_pipeline
 
     X, y, groups = train
     P = _X(texts, sections)

@@ -22,11 +22,11 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2, help="processes for the sweep (the CLI default)")
     args = parser.parse_args()
 
-    from fazhi.classifiers import CLASSIFIERS
-    from fazhi.dataset import read_labeled
-    from fazhi.model import DEFAULT_CS, DEFAULTS, FEATURE_SETS
-    from fazhi.sweep import grid_configs, sweep
-    from fazhi.training import fit
+    from fazhi.modeling.classifiers import CLASSIFIERS
+    from fazhi.corpus.dataset import read_labeled
+    from fazhi.modeling.model import DEFAULT_CS, DEFAULTS, FEATURE_SETS
+    from fazhi.modeling.sweep import grid_configs, sweep
+    from fazhi.modeling.training import fit
 
     data = read_labeled(args.data, require_groups=True, strict=True)
     print(f"{args.data}: {len(data)} sentences, {len(set(data.groups))} reports; {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")

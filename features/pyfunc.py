@@ -5,7 +5,7 @@ Its one job: take what a caller has — a table with a `text` column and optiona
 row per sentence: the label, its confidence and one probability per label, rounded to
 4 places as `fazhi predict` writes them. It needs nothing of fazhi: MLflow copies this
 package (features/) into the model, so the model loads wherever its own requirements
-file is installed. fazhi.registry builds and logs it; column names come from fazhi.config.
+file is installed. fazhi.tracking.registry builds and logs it; column names come from fazhi.config.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ class SentenceModel(mlflow.pyfunc.PythonModel):
     """predict(table) → DataFrame[label column, confidence column, one probability column per label].
 
     The column names come in the model's config (MLflow's model_config, written by
-    fazhi.registry from fazhi.config): `label_column`, `confidence_column` and
+    fazhi.tracking.registry from fazhi.config): `label_column`, `confidence_column` and
     `proba_columns` ([label, column] pairs, in the order columns and ties are resolved).
     MLflow builds the model by running features/pyfunc_entry.py (models from code), so
     nothing but the scikit-learn classifier is pickled.

@@ -1,8 +1,8 @@
 """Issue 10's table: model variants on three figures (grouped CV, sentence only, style shift) and ECE.
 
-Every row is a ModelConfig (fazhi/model.py) measured by fazhi.evaluation.cross_validate,
+Every row is a ModelConfig (fazhi/model.py) measured by fazhi.modeling.evaluation.cross_validate,
 exactly what `fazhi train` reports: leave one report out, the held-out report predicted
-as is, with every section blanked, and under fazhi.shift's style shift (pooled over 3
+as is, with every section blanked, and under fazhi.modeling.shift's style shift (pooled over 3
 seeds). With --nested, the choice among the rows is itself cross-validated: for each
 held-out report the rule below picks a row by grouped CV on the other reports, and the
 pick is scored on the held-out report.
@@ -18,11 +18,11 @@ import argparse
 import numpy as np
 
 from fazhi.config import CORPUS_FILE, LABELS
-from fazhi.dataset import read_labeled
-from fazhi.evaluation import cross_validate
-from fazhi.metrics import scores
-from fazhi.model import DEFAULTS, ModelConfig, build_pipeline, fit
-from fazhi.shift import variants
+from fazhi.corpus.dataset import read_labeled
+from fazhi.modeling.evaluation import cross_validate
+from fazhi.modeling.metrics import scores
+from fazhi.modeling.model import DEFAULTS, ModelConfig, build_pipeline, fit
+from fazhi.modeling.shift import variants
 
 V01 = DEFAULTS.with_(char_ngrams=3, C=20.0, cue_weight=0.0, calibration="none")  # the default of fazhi 0.1
 ROWS: list[tuple[str, ModelConfig]] = [

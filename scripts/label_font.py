@@ -21,7 +21,7 @@ from fontTools import subset
 from fontTools.ttLib import TTCollection
 
 from fazhi.config import LABELS
-from fazhi.plots import LABEL_FONT
+from fazhi.show.plots import LABEL_FONT
 
 SOURCE = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 FAMILY = "Noto Sans CJK SC"

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from fazhi.classifiers import CLASSIFIERS
+from fazhi.modeling.classifiers import CLASSIFIERS
 from fazhi.config import CORPUS_FILE, LABELS
-from fazhi.dataset import read_labeled
-from fazhi.metrics import scores
-from fazhi.model import DEFAULT_CS, FEATURE_SETS, ModelConfig, build_pipeline, fit
-from fazhi.sweep import grid_configs, sweep
+from fazhi.corpus.dataset import read_labeled
+from fazhi.modeling.metrics import scores
+from fazhi.modeling.model import DEFAULT_CS, FEATURE_SETS, ModelConfig, build_pipeline, fit
+from fazhi.modeling.sweep import grid_configs, sweep
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 """Shared fixtures: the bundled corpus, a small subset of it, and a trained model.
 
 `trained_model_dir` is a fast model (chars + logistic regression) fitted on the
-bundled corpus and saved with fazhi.persist.save; prediction tests load it.
+bundled corpus and saved with fazhi.store.persist.save; prediction tests load it.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from fazhi.config import CORPUS_FILE, REPORT_COL
-from fazhi.dataset import read_rows
+from fazhi.corpus.dataset import read_rows
 from make_files import write_rows
 
 
@@ -42,9 +42,9 @@ def small_corpus(tmp_path_factory, corpus_rows) -> Path:
 @pytest.fixture(scope="session")
 def trained_model_dir(tmp_path_factory, corpus_file) -> Path:
     """A chars + logreg model fitted on the bundled corpus, saved as models/<name>/."""
-    from fazhi import persist
-    from fazhi.dataset import read_labeled
-    from fazhi.model import build_pipeline
+    from fazhi.store import persist
+    from fazhi.corpus.dataset import read_labeled
+    from fazhi.modeling.model import build_pipeline
 
     data = read_labeled(corpus_file, strict=True)
     pipeline = build_pipeline(feature_set="chars", classifier="logreg", C=10.0, section=True)

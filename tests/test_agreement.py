@@ -2,7 +2,7 @@
 
 import pytest
 
-from fazhi.agreement import agreement, cohen_kappa
+from fazhi.corpus.agreement import agreement, cohen_kappa
 
 
 def test_kappa_is_one_for_identical_readings_and_zero_at_chance():

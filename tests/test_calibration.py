@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 
-from fazhi.evaluation import cross_validate
-from fazhi.model import build_pipeline, fit
+from fazhi.modeling.evaluation import cross_validate
+from fazhi.modeling.model import build_pipeline, fit
 
 
 @pytest.fixture(scope="module")
 def corpus_data(corpus_file):
-    from fazhi.dataset import read_labeled
+    from fazhi.corpus.dataset import read_labeled
 
     return read_labeled(corpus_file, require_groups=True)
 

@@ -1,4 +1,4 @@
-"""`fazhi models` and fazhi.catalog: the saved models, newest first, the champion and the latest marked, broken ones named."""
+"""`fazhi models` and fazhi.show.catalog: the saved models, newest first, the champion and the latest marked, broken ones named."""
 
 import json
 import shutil
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from fazhi.catalog import list_models
+from fazhi.show.catalog import list_models
 from fazhi.cli import app
 
 runner = CliRunner()

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from fazhi import persist
-from fazhi.champion import CHAMPION_FILE, Score, beats, current
+from fazhi.store import persist
+from fazhi.store.champion import CHAMPION_FILE, Score, beats, current
 from fazhi.cli import app
 from make_files import write_rows
 

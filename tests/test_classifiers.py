@@ -1,11 +1,11 @@
-"""fazhi.classifiers: one table from which the CLI choices, help, sweep grid and models are derived."""
+"""fazhi.modeling.classifiers: one table from which the CLI choices, help, sweep grid and models are derived."""
 
 import pytest
 from typer.testing import CliRunner
 
-from fazhi.classifiers import CLASSIFIERS, c_help, make_classifier
+from fazhi.modeling.classifiers import CLASSIFIERS, c_help, make_classifier
 from fazhi.cli import app
-from fazhi.model import build_pipeline
+from fazhi.modeling.model import build_pipeline
 
 
 @pytest.mark.parametrize("name", CLASSIFIERS)
@@ -33,8 +33,8 @@ def test_the_cli_offers_and_explains_exactly_the_table():
 
 
 def test_the_default_sweep_grid_covers_every_classifier():
-    from fazhi.model import DEFAULT_CS, FEATURE_SETS
-    from fazhi.sweep import grid_configs
+    from fazhi.modeling.model import DEFAULT_CS, FEATURE_SETS
+    from fazhi.modeling.sweep import grid_configs
 
     configs = grid_configs(FEATURE_SETS, CLASSIFIERS, DEFAULT_CS)
     assert {c.classifier for c in configs} == set(CLASSIFIERS)

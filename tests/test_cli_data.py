@@ -9,7 +9,7 @@ import make_files as mk
 
 from fazhi.cli import app
 from fazhi.config import CORPUS_FILE, LABELS, READINGS, SEEDS_DIR
-from fazhi.dataset import read_rows
+from fazhi.corpus.dataset import read_rows
 
 runner = CliRunner()
 HEADER = "report_id,position,heading,text,label\n"
@@ -269,7 +269,7 @@ def test_import_never_overwrites_an_input_or_an_output_without_force(tmp_path, e
 
 
 def test_import_output_joins_the_bundled_corpus_as_training_data(tmp_path, export):
-    from fazhi.dataset import read_labeled_files
+    from fazhi.corpus.dataset import read_labeled_files
 
     out = tmp_path / "mine.csv"
     assert run("data", "import", str(export), "-o", str(out), "--skip-bad").exit_code == 0

@@ -431,8 +431,8 @@ def test_explain_adds_the_features_that_pushed_each_sentence_to_its_label(model_
 
 def test_explain_on_a_terminal_goes_beneath_the_row(model_dir):
     code = (
-        "import sys\nfrom rich.console import Console\nfrom fazhi.formats.terminal import TerminalTable\n"
-        "from fazhi.inputs import expand_inputs\nfrom fazhi.persist import load\nfrom fazhi.tagging import Tagger, tag\n"
+        "import sys\nfrom rich.console import Console\nfrom fazhi.show.terminal import TerminalTable\n"
+        "from fazhi.tagging.inputs import expand_inputs\nfrom fazhi.store.persist import load\nfrom fazhi.tagging.tagger import Tagger, tag\n"
         f"tagger = Tagger(load({str(model_dir)!r}), explain=True)\n"
         "console = Console(width=100, color_system=None)\n"
         f"[result] = tag(expand_inputs([], [{mk.SENTENCE_3!r}]), tagger)\n"

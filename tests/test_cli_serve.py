@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 import make_files as mk
 from fazhi.cli import app
 from fazhi.segment import iter_sentences, text_lines
-from fazhi.serving import serve_command
+from fazhi.tracking.serving import serve_command
 
 FAZHI = str(Path(sys.executable).with_name("fazhi"))
 

@@ -14,11 +14,11 @@ import pytest
 from typer.testing import CliRunner
 
 from make_files import write_rows
-from fazhi import persist
+from fazhi.store import persist
 from fazhi.cli import app
 from fazhi.config import LABELS, PROJECT_ROOT
-from fazhi.dataset import read_labeled, read_rows
-from fazhi.metrics import scores
+from fazhi.corpus.dataset import read_labeled, read_rows
+from fazhi.modeling.metrics import scores
 
 runner = CliRunner()
 
@@ -402,9 +402,9 @@ def test_train_logs_every_data_file_and_one_hash_to_mlflow(tmp_path, small_corpu
 
 
 def test_train_tune_prints_the_nested_figure_and_keeps_it_in_the_card(tmp_path, small_corpus, monkeypatch):
-    import fazhi.tuning
+    import fazhi.modeling.tuning
 
-    monkeypatch.setattr(fazhi.tuning, "TUNE_GRID", {"feature_sets": ["chars"], "classifiers": ["complementnb"], "Cs": [0.3, 3.0, 30.0]})
+    monkeypatch.setattr(fazhi.modeling.tuning, "TUNE_GRID", {"feature_sets": ["chars"], "classifiers": ["complementnb"], "Cs": [0.3, 3.0, 30.0]})
     out = tmp_path / "models"
     result = run("train", "--data", str(small_corpus), "--tune", "--calibration", "none", "--no-track",
                  "--output-dir", str(out), "--run-name", "t")

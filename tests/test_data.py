@@ -3,7 +3,7 @@
 import csv
 
 from fazhi.config import CORPUS_FILE, LABELS, READINGS
-from fazhi.dataset import read_rows
+from fazhi.corpus.dataset import read_rows
 
 
 def test_the_two_readings_cover_every_sentence_of_the_corpus():

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from fazhi.dataset import read_rows, validate
+from fazhi.corpus.dataset import read_rows, validate
 from fazhi.errors import CorpusError
 from fazhi.formats.files import write_atomic
 
@@ -58,7 +58,7 @@ def test_a_broken_csv_is_a_corpus_error_naming_the_line(tmp_path):
 
 
 def test_read_reading_rejects_empty_and_doubly_labeled_readings(tmp_path):
-    from fazhi.dataset import read_reading
+    from fazhi.corpus.dataset import read_reading
 
     empty = tmp_path / "empty.csv"
     empty.write_text("report_id,position,label\n", encoding="utf-8")
@@ -79,7 +79,7 @@ def labeled(path, *rows):
 
 
 def test_several_files_are_concatenated_and_one_report_id_in_two_files_is_one_report(tmp_path):
-    from fazhi.dataset import read_labeled_files
+    from fazhi.corpus.dataset import read_labeled_files
 
     a = labeled(tmp_path / "a.csv", ("r1", "", "开展普法。", "普法宣传"), ("r2", "", "力量薄弱。", "不足"))
     b = labeled(tmp_path / "b.csv", ("r2", "", "调解纠纷。", "矛盾化解"), ("r3", "", "优化营商环境。", "营商环境"))
@@ -90,7 +90,7 @@ def test_several_files_are_concatenated_and_one_report_id_in_two_files_is_one_re
 
 
 def test_predict_output_is_refused_as_labeled_data_its_labels_are_the_models(tmp_path):
-    from fazhi.dataset import read_labeled_files
+    from fazhi.corpus.dataset import read_labeled_files
 
     tagged = tmp_path / "tagged.csv"
     tagged.write_text("source,sentence,heading,text,label,confidence\nr1.txt,0,,开展普法。,普法宣传,0.97\n", encoding="utf-8")
@@ -99,7 +99,7 @@ def test_predict_output_is_refused_as_labeled_data_its_labels_are_the_models(tmp
 
 
 def test_the_data_hash_covers_every_file(tmp_path):
-    from fazhi.dataset import read_labeled, read_labeled_files
+    from fazhi.corpus.dataset import read_labeled, read_labeled_files
 
     a = labeled(tmp_path / "a.csv", ("r1", "", "开展普法。", "普法宣传"))
     b = labeled(tmp_path / "b.csv", ("r2", "", "力量薄弱。", "不足"))
@@ -111,7 +111,7 @@ def test_the_data_hash_covers_every_file(tmp_path):
 
 
 def test_a_text_may_take_other_labels_in_other_reports_but_not_twice_in_one(tmp_path):
-    from fazhi.dataset import read_labeled_files
+    from fazhi.corpus.dataset import read_labeled_files
 
     heading = "1.完善体制机制建设"
     a = labeled(tmp_path / "a.csv", ("r1", "", heading, "普法宣传"))

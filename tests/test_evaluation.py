@@ -1,4 +1,4 @@
-"""fazhi.evaluation: reading labeled files, scores, grouped cross-validation."""
+"""fazhi.modeling.evaluation: reading labeled files, scores, grouped cross-validation."""
 
 import json
 
@@ -7,11 +7,11 @@ import pytest
 
 from make_files import write_rows
 from fazhi.config import LABELS
-from fazhi.dataset import Dataset, read_labeled
+from fazhi.corpus.dataset import Dataset, read_labeled
 from fazhi.errors import CorpusError
-from fazhi.evaluation import cross_validate, errors, folds
-from fazhi.metrics import confusion, scores
-from fazhi.model import build_pipeline
+from fazhi.modeling.evaluation import cross_validate, errors, folds
+from fazhi.modeling.metrics import confusion, scores
+from fazhi.modeling.model import build_pipeline
 
 
 def test_scores_match_hand_computed_figures():

@@ -1,16 +1,16 @@
-"""fazhi.explain: the features that pushed a sentence to its label, for every classifier."""
+"""fazhi.modeling.explain: the features that pushed a sentence to its label, for every classifier."""
 
 import numpy as np
 import pytest
 
-from fazhi.classifiers import CLASSIFIERS
-from fazhi.explain import Explainer, class_weights
-from fazhi.model import build_pipeline, fit, pipeline_of
+from fazhi.modeling.classifiers import CLASSIFIERS
+from fazhi.modeling.explain import Explainer, class_weights
+from fazhi.modeling.model import build_pipeline, fit, pipeline_of
 
 
 @pytest.fixture(scope="module")
 def corpus_data(corpus_file):
-    from fazhi.dataset import read_labeled
+    from fazhi.corpus.dataset import read_labeled
 
     return read_labeled(corpus_file, require_groups=True)
 

@@ -75,7 +75,7 @@ def test_a_chars_model_never_loads_jieba():
     out = run_python(
         "import sys\n"
         "import features.tokenize, features.text\n"
-        "from fazhi.model import build_pipeline\n"
+        "from fazhi.modeling.model import build_pipeline\n"
         "p = build_pipeline(feature_set='chars', classifier='logreg', section=True, calibration='none')\n"
         "p.fit(['依法调解纠纷', '开展普法宣传', '优化营商环境'], ['矛盾化解', '普法宣传', '营商环境'])\n"
         "print(p.predict(['普法宣传活动'])[0], 'jieba' in sys.modules)"

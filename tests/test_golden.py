@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fazhi import persist
-from fazhi.dataset import read_labeled
-from fazhi.model import ModelConfig
-from fazhi.training import train
+from fazhi.store import persist
+from fazhi.corpus.dataset import read_labeled
+from fazhi.modeling.model import ModelConfig
+from fazhi.modeling.training import train
 
 GOLDEN = Path(__file__).parent / "golden"
 

@@ -1,4 +1,4 @@
-"""fazhi.inputs on hostile trees: symlink loops under a recursive glob, a directory nobody may list."""
+"""fazhi.tagging.inputs on hostile trees: symlink loops under a recursive glob, a directory nobody may list."""
 
 import glob
 import json
@@ -16,7 +16,7 @@ import pytest
 import hostile_files as hostile
 import make_files as mk
 from fazhi.errors import ReadError
-from fazhi.inputs import Patterns, expand_inputs
+from fazhi.tagging.inputs import Patterns, expand_inputs
 
 
 def _names(reports):
@@ -51,7 +51,7 @@ def test_a_recursive_glob_never_follows_symlink_loops(tmp_path):
     # minutes; fazhi walks without following symlinked directories.
     (tmp_path / "d").mkdir()
     hostile.symlink_loops(tmp_path / "d", loops=2)
-    code = ("import sys, json; from fazhi.inputs import expand_inputs; "
+    code = ("import sys, json; from fazhi.tagging.inputs import expand_inputs; "
             "print(json.dumps([r.name for r in expand_inputs([sys.argv[1]])]))")
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "d" / "**" / "*.txt")],
@@ -112,7 +112,7 @@ def test_a_subdirectory_that_cannot_be_listed_is_a_failing_report_not_silence():
 
 
 def _taken(inputs, **patterns):
-    from fazhi.inputs import Patterns, Skipped
+    from fazhi.tagging.inputs import Patterns, Skipped
 
     skipped: list[Skipped] = []
     reports = expand_inputs(inputs, skipped=skipped, patterns=Patterns(**{k: tuple(v) for k, v in patterns.items()}))
@@ -158,7 +158,7 @@ def test_a_file_named_as_an_input_is_never_filtered(tree):
 
 
 def test_the_skipped_line_names_files_excluded_by_pattern(tree):
-    from fazhi.inputs import skipped_line
+    from fazhi.tagging.inputs import skipped_line
 
     (tree / "README.md").write_text("notes", encoding="utf-8")
     (tree / "notes.xyz").write_text("?", encoding="utf-8")

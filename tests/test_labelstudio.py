@@ -12,8 +12,8 @@ import pytest
 
 import make_files as mk
 from fazhi.config import LABELS
-from fazhi.labelstudio import import_exports, label_config, read_export, report_id_of, tasks
-from fazhi.suggest import Candidate
+from fazhi.labeling.labelstudio import import_exports, label_config, read_export, report_id_of, tasks
+from fazhi.labeling.suggest import Candidate
 
 DATA = {"text": "普法宣传教育形式较为单一。", "section": "二、存在的不足", "heading": "二、存在的不足",
         "source": "reports/甲区2023.docx", "sentence": 31}

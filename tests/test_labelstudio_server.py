@@ -26,7 +26,7 @@ from typer.testing import CliRunner
 import make_files as mk
 from fazhi.cli import app
 from fazhi.config import CORPUS_FILE, PROJECT_ROOT
-from fazhi.dataset import read_rows
+from fazhi.corpus.dataset import read_rows
 
 pytestmark = pytest.mark.labelstudio
 

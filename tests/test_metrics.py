@@ -1,9 +1,9 @@
-"""fazhi.metrics: scores, calibration error, and what a confidence threshold flags."""
+"""fazhi.modeling.metrics: scores, calibration error, and what a confidence threshold flags."""
 
 import numpy as np
 import pytest
 
-from fazhi.metrics import coverage, expected_calibration_error, reliability, scores
+from fazhi.modeling.metrics import coverage, expected_calibration_error, reliability, scores
 
 
 def test_perfect_calibration_has_zero_error_and_overconfidence_does_not():

@@ -1,4 +1,4 @@
-"""fazhi.model: every classifier gives probabilities; pipelines pickle; top terms."""
+"""fazhi.modeling.model: every classifier gives probabilities; pipelines pickle; top terms."""
 
 import pickle
 import subprocess
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fazhi.model import CLASSIFIERS, DEFAULTS, FEATURE_SETS, build_pipeline, top_terms
+from fazhi.modeling.model import CLASSIFIERS, DEFAULTS, FEATURE_SETS, build_pipeline, top_terms
 
 # A toy set with one obvious word per label, enough rows for 3-fold calibration.
 TOY = [

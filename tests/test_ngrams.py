@@ -10,8 +10,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from features.cues import CueFeatures
 from features.ngrams import GramIndex, KeyTable, codepoints, rows_of
 from features.text import CharVectorizer, SectionVectorizer, sub_all
-from fazhi.dataset import read_labeled
-from fazhi.model import DEFAULTS, build_pipeline, fit, pipeline_of
+from fazhi.corpus.dataset import read_labeled
+from fazhi.modeling.model import DEFAULTS, build_pipeline, fit, pipeline_of
 from reference_features import cue_transform, same_matrix, sklearn_counting
 
 # What real text holds and what it might: runs of ASCII and ideographic spaces, tabs,

@@ -1,4 +1,4 @@
-"""Sentences a model was trained on (fazhi.overlap): hashes in its card, and `fazhi evaluate`'s figures on the unseen part beside the whole."""
+"""Sentences a model was trained on (fazhi.store.overlap): hashes in its card, and `fazhi evaluate`'s figures on the unseen part beside the whole."""
 
 import json
 import unicodedata
@@ -8,11 +8,13 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from fazhi import overlap, persist
+from fazhi.store import overlap
+
+from fazhi.store import persist
 from fazhi.cli import app
 from fazhi.config import REPORT_COL
-from fazhi.dataset import read_labeled, read_rows
-from fazhi.metrics import scores
+from fazhi.corpus.dataset import read_labeled, read_rows
+from fazhi.modeling.metrics import scores
 from make_files import write_rows
 
 runner = CliRunner()

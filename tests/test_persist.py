@@ -1,11 +1,11 @@
-"""fazhi.persist: models/<run>/ with its card and LATEST; what cannot be a model is a one-line ModelError."""
+"""fazhi.store.persist: models/<run>/ with its card and LATEST; what cannot be a model is a one-line ModelError."""
 
 import json
 import shutil
 
 import pytest
 
-from fazhi import persist
+from fazhi.store import persist
 from fazhi.errors import ModelError
 
 

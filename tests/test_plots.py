@@ -10,7 +10,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.ft2font import FT2Font
 
 from fazhi.config import LABELS
-from fazhi.plots import LABEL_FONT, confusion_figure, reliability_figure
+from fazhi.show.plots import LABEL_FONT, confusion_figure, reliability_figure
 
 MATRIX = np.arange(36).reshape(6, 6)
 
@@ -55,7 +55,7 @@ def test_a_matplotlib_that_knows_no_cjk_font_still_draws_the_names(tmp_path):
         "import warnings\nfrom matplotlib import font_manager\n"
         "font_manager.fontManager.ttflist = [f for f in font_manager.fontManager.ttflist\n"
         "    if not any(k in f.name for k in ('CJK', 'WenQuanYi', 'Hei', 'Song', 'Droid', 'Noto Sans SC'))]\n"
-        "import numpy as np\nfrom fazhi.config import LABELS\nfrom fazhi.plots import confusion_figure\n"
+        "import numpy as np\nfrom fazhi.config import LABELS\nfrom fazhi.show.plots import confusion_figure\n"
         "fig = confusion_figure(list(LABELS), np.eye(6, dtype=int))\n"
         "with warnings.catch_warnings(record=True) as caught:\n"
         "    warnings.simplefilter('always')\n"

@@ -20,10 +20,10 @@ import pytest
 from mlflow.exceptions import MlflowException
 
 from fazhi.config import LABELS, PROJECT_ROOT
-from fazhi.persist import load
-from fazhi.registry import requirements
+from fazhi.store.persist import load
+from fazhi.tracking.registry import requirements
 from fazhi.segment import Sentence, iter_sentences, text_lines
-from fazhi.tagging import Tagger
+from fazhi.tagging.tagger import Tagger
 
 COLUMNS = ["label", "confidence", *(f"p_{lab}" for lab in LABELS)]
 REPORT = ("一、主要工作\n（一）普法宣传\n开展宪法宣传周活动，发放资料3000余份。\n二、存在的不足\n"
@@ -96,7 +96,7 @@ def test_the_logged_model_is_code_plus_a_classifier_with_pinned_requirements(reg
     assert "jieba" not in names and "fazhi" not in names  # the default model reads characters only
     info = mlflow.models.get_model_info(registered.model_uri)
     assert [c["name"] for c in info.signature.outputs.to_dict()] == COLUMNS
-    from fazhi.model import build_pipeline
+    from fazhi.modeling.model import build_pipeline
 
     assert any(r.startswith("jieba==") for r in requirements(build_pipeline(feature_set="both")))
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from fazhi.classifiers import CLASSIFIERS
-from fazhi.model import DEFAULT_CS
-from fazhi.run_names import child_name, evaluation_name, sweep_name
+from fazhi.modeling.classifiers import CLASSIFIERS
+from fazhi.modeling.model import DEFAULT_CS
+from fazhi.tracking.names import child_name, evaluation_name, sweep_name
 from features import FEATURE_SETS
 
 

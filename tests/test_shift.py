@@ -1,8 +1,8 @@
-"""fazhi.shift: the test report shown as other reports would show it."""
+"""fazhi.modeling.shift: the test report shown as other reports would show it."""
 
 import numpy as np
 
-from fazhi.shift import permute_sections, problem_part, sentence_only, style_shift, variants
+from fazhi.modeling.shift import permute_sections, problem_part, sentence_only, style_shift, variants
 
 # Two reports; report a lists its problems under 二、存在的不足.
 X = np.array([

@@ -5,10 +5,10 @@ from collections import Counter
 import pytest
 
 import make_files as mk
-from fazhi.inputs import expand_inputs
-from fazhi.persist import load
-from fazhi.suggest import Candidate, candidates, excluded_keys, fair_cap, near_key, select, suggest
-from fazhi.tagging import Tagger
+from fazhi.tagging.inputs import expand_inputs
+from fazhi.store.persist import load
+from fazhi.labeling.suggest import Candidate, candidates, excluded_keys, fair_cap, near_key, select, suggest
+from fazhi.tagging.tagger import Tagger
 
 
 def cand(text: str, score: float, source: str = "a.txt", label: str = "其他", sentence: int = 0) -> Candidate:

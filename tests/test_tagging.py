@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 
 import make_files as mk
-from fazhi import tagging
+from fazhi.tagging import tagger as tagging
 from fazhi.config import LABELS
 from fazhi.config import label_order
 from fazhi.errors import ModelError
-from fazhi.inputs import expand_inputs
-from fazhi.persist import LoadedModel, load
+from fazhi.tagging.inputs import expand_inputs
+from fazhi.store.persist import LoadedModel, load
 from fazhi.segment import iter_sentences, text_lines
-from fazhi.tagging import Tagger, tag
+from fazhi.tagging.tagger import Tagger, tag
 
 
 def segment(text: str, report_id: str = "") -> list:
@@ -168,8 +168,8 @@ def test_unknown_only_label_and_a_model_without_probabilities_are_model_errors(m
 def test_a_model_whose_probabilities_are_not_numbers_is_refused_not_written(corpus_file):
     # Complement NB with C = 1e300 (alpha 1e-300) gives NaN probabilities: no row may
     # carry "confidence": NaN (invalid JSON) or a label picked from NaNs.
-    from fazhi.dataset import read_labeled
-    from fazhi.model import build_pipeline
+    from fazhi.corpus.dataset import read_labeled
+    from fazhi.modeling.model import build_pipeline
 
     data = read_labeled(corpus_file)
     with np.errstate(all="ignore"):

@@ -20,7 +20,8 @@ import pytest
 from mlflow.tracking import MlflowClient
 from typer.testing import CliRunner
 
-from fazhi import persist
+import features
+from fazhi.store import persist
 from fazhi.config import CHAMPION_ALIAS, LABELS, REGISTERED_MODEL
 from fazhi.formats.files import sha256_file
 
@@ -125,7 +126,7 @@ def test_training_run_artifacts(tracked, tmp_path):
     # The logged figure is, pixel for pixel, the confusion matrix of the logged CSV drawn with
     # the label font (tests/test_plots.py: it has every glyph; the names, not numbers).
     from matplotlib.image import imread
-    from fazhi.plots import confusion_figure
+    from fazhi.show.plots import confusion_figure
 
     labels = matrix[0][1:]
     assert labels == [lab for lab in LABELS if lab in labels]
@@ -179,13 +180,13 @@ def test_a_model_registered_by_fazhi_0_2_still_loads_for_predict_and_evaluate(tr
     # Up to fazhi 0.2 the registered model was the sklearn flavor (skops); persist.load reads both.
     import mlflow.sklearn
 
-    from fazhi.dataset import read_labeled
-    from fazhi.model import build_pipeline
+    from fazhi.corpus.dataset import read_labeled
+    from fazhi.modeling.model import build_pipeline
 
     data = read_labeled(small_corpus)
     pipeline = build_pipeline(feature_set="chars", classifier="logreg", calibration="none").fit(data.X, data.y)
     with mlflow.start_run(run_name="old-flavor") as run:
-        mlflow.sklearn.log_model(pipeline, name="model", code_paths=[str(Path(persist.__file__).parent.parent / "features")],
+        mlflow.sklearn.log_model(pipeline, name="model", code_paths=[str(Path(features.__file__).parent)],
                                  skops_trusted_types=["features.text.SentenceInput", "features.text.SectionVectorizer",
                                                       "features.text.CharVectorizer", "features.cues.CueFeatures"])
     loaded = persist.load(f"runs:/{run.info.run_id}/model", tracking_uri=tracked["uri"])
@@ -294,7 +295,7 @@ def test_evaluate_logs_the_figures_on_unseen_sentences_apart(tracked, corpus_fil
 def test_two_first_trains_on_a_new_store_both_succeed(tmp_path, small_corpus):
     """MLflow creates and migrates a new SQLite store on first use, with no lock between
     processes: two `fazhi train` started at once on a new store both migrated it and one
-    failed (`duplicate column name: step`). fazhi.tracking.store_lock serialises it.
+    failed (`duplicate column name: step`). fazhi.tracking.log.store_lock serialises it.
     A race: two rounds, each on a brand-new store (~30 s on two busy cores)."""
     from processes import FAZHI
 

@@ -1,11 +1,11 @@
-"""fazhi.training: every training keeps its own model directory, even two started in the same second."""
+"""fazhi.modeling.training: every training keeps its own model directory, even two started in the same second."""
 
 import threading
 
-from fazhi import persist
-from fazhi.dataset import read_labeled
-from fazhi.model import DEFAULTS, pipeline_of
-from fazhi.training import fit, new_directory, save
+from fazhi.store import persist
+from fazhi.corpus.dataset import read_labeled
+from fazhi.modeling.model import DEFAULTS, pipeline_of
+from fazhi.modeling.training import fit, new_directory, save
 
 
 def _at_once(n, work):

@@ -1,4 +1,4 @@
-"""fazhi.trusted: a model file never runs code when loaded, and every model fazhi saves
+"""fazhi.store.trusted: a model file never runs code when loaded, and every model fazhi saves
 (and the model fazhi 0.1 saved) still loads and predicts the same."""
 
 import json
@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 
 import hostile_files as hostile
-from fazhi import persist
-from fazhi.classifiers import CLASSIFIERS
+from fazhi.store import persist
+from fazhi.modeling.classifiers import CLASSIFIERS
 from fazhi.errors import ModelError
 from fazhi.formats.files import sha256_file
-from fazhi.model import build_pipeline
-from fazhi.trusted import TRUSTED_TYPES, load_joblib
+from fazhi.modeling.model import build_pipeline
+from fazhi.store.trusted import TRUSTED_TYPES, load_joblib
 
 GOLDEN = persist.Path(__file__).parent / "golden" / "model-0.1.0"
 
@@ -63,7 +63,7 @@ def test_no_way_of_reaching_a_hostile_model_runs_it(tmp_path, how):
 @pytest.fixture(scope="module")
 def small_data(corpus_file):
     """Three whole reports (every label in each)."""
-    from fazhi.dataset import read_labeled
+    from fazhi.corpus.dataset import read_labeled
 
     data = read_labeled(corpus_file)
     keep = np.isin(data.groups, sorted(set(data.groups))[:3])
@@ -80,7 +80,7 @@ CONFIGS = (
 
 @pytest.mark.parametrize("config", CONFIGS, ids=lambda c: "-".join(f"{v}" for v in c.values()))
 def test_every_model_fazhi_builds_loads_and_predicts_the_same(tmp_path, small_data, config):
-    from fazhi.model import fit
+    from fazhi.modeling.model import fit
 
     X, y, groups = small_data
     model = fit(build_pipeline(**config), X, y, groups)
@@ -136,7 +136,7 @@ def test_every_class_of_the_features_package_is_trusted():
     import pkgutil
 
     import features
-    from fazhi.trusted import trusted_object
+    from fazhi.store.trusted import trusted_object
 
     for info in pkgutil.iter_modules(features.__path__):
         module = importlib.import_module(f"features.{info.name}")

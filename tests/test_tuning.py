@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 
-from fazhi.dataset import read_labeled
+from fazhi.corpus.dataset import read_labeled
 from fazhi.errors import CorpusError
-from fazhi.evaluation import cross_validate, folds
-from fazhi.metrics import scores
-from fazhi.model import DEFAULTS, build_pipeline, fit
-from fazhi.sweep import grid_configs, run_grid
-from fazhi.tuning import describe, n_steps, tune
+from fazhi.modeling.evaluation import cross_validate, folds
+from fazhi.modeling.metrics import scores
+from fazhi.modeling.model import DEFAULTS, build_pipeline, fit
+from fazhi.modeling.sweep import grid_configs, run_grid
+from fazhi.modeling.tuning import describe, n_steps, tune
 
 GRID = {"feature_sets": ["chars"], "classifiers": ["complementnb"], "Cs": [0.3, 3.0, 30.0]}  # quick to fit
 BASE = DEFAULTS.with_(calibration="none")  # uncalibrated: the sweeps stay quick

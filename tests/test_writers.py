@@ -124,7 +124,7 @@ def test_stream_jsonl_writes_only_the_columns_in_order():
 def test_terminal_table_shows_text_literally_not_as_markup():
     from rich.console import Console
 
-    from fazhi.formats.terminal import TerminalTable
+    from fazhi.show.terminal import TerminalTable
 
     console = Console(record=True, width=120, color_system=None)
     TerminalTable(console, COLUMNS).write([{**ROWS[1], "text": "依据[bold]〔2023〕19号[/bold]文件。"}])
@@ -187,7 +187,7 @@ def test_control_characters_never_end_a_write(tmp_path, suffix):
 def test_the_confusion_matrix_keeps_its_columns_under_chinese_labels():
     import numpy as np
 
-    from fazhi.formats.terminal import _width, format_confusion
+    from fazhi.show.terminal import _width, format_confusion
 
     lines = format_confusion(["普法宣传", "不足"], np.array([[61, 0], [2, 31]])).splitlines()
     assert lines[0] == "true\\pred  普法宣传      不足"

@@ -14,9 +14,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from fazhi.classifiers import CLASS_WEIGHTS, CLASSIFIERS, c_help
+from fazhi.modeling.classifiers import CLASS_WEIGHTS, CLASSIFIERS, c_help
 from fazhi.errors import FazhiError
-from fazhi.model import CALIBRATIONS
+from fazhi.modeling.model import CALIBRATIONS
 from features import FEATURE_SETS
 
 # Typer 0.29's rich help gives every parameter a type column, flags too (`--force <bool>`),
@@ -108,13 +108,13 @@ def say(message: str) -> None:
 @contextlib.contextmanager
 def verbosity(verbose: bool) -> Iterator[None]:
     """--verbose: MLflow's own messages ("Successfully registered model …", server logs) and
-    every library warning are shown. Without it fazhi.tracking keeps them off the terminal."""
+    every library warning are shown. Without it fazhi.tracking.log keeps them off the terminal."""
     if not verbose:
         yield
         return
     saved_env, logger = os.environ.get("MLFLOW_LOGGING_LEVEL"), logging.getLogger("mlflow")
     saved_level = logger.level
-    os.environ["MLFLOW_LOGGING_LEVEL"] = "INFO"  # read when fazhi.tracking imports MLflow
+    os.environ["MLFLOW_LOGGING_LEVEL"] = "INFO"  # read when fazhi.tracking.log imports MLflow
     logger.setLevel(logging.INFO)  # if it was imported already
     try:
         with warnings.catch_warnings():
@@ -197,7 +197,7 @@ SectionOpt = Annotated[bool, typer.Option("--section/--no-section", help="Add th
 OldHeadingOpt = Annotated[Optional[bool], typer.Option("--heading/--no-heading", hidden=True)]
 OldHeadingWeightOpt = Annotated[Optional[float], typer.Option("--heading-weight", hidden=True)]
 
-# --include / --exclude: one definition for every command that takes INPUTs (fazhi.inputs.Patterns).
+# --include / --exclude: one definition for every command that takes INPUTs (fazhi.tagging.inputs.Patterns).
 _PATTERN_RULE = ("fnmatch pattern on the path relative to the directory given (for a glob, its part before "
                  "the first wildcard); * also crosses /; a pattern without / also matches the file name; "
                  "a pattern matching a folder (drafts, drafts/) matches every file under it. "
@@ -213,6 +213,16 @@ ExcludeOpt = Annotated[Optional[list[str]], typer.Option(
 
 
 def input_patterns(include: list[str] | None, exclude: list[str] | None):
-    from fazhi.inputs import Patterns
+    from fazhi.tagging.inputs import Patterns
 
     return Patterns(tuple(include or ()), tuple(exclude or ()))
+
+
+def make_tracker(track: bool, tracking_uri: str | None, experiment: str):
+    """The tracker a tracked command hands to the library (fazhi.tracking.log.Tracker),
+    None for --no-track: MLflow is imported only when tracking."""
+    if not track:
+        return None
+    from fazhi.tracking.log import Tracker
+
+    return Tracker(tracking_uri, experiment)

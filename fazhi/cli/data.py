@@ -19,7 +19,7 @@ def check(
     file: Annotated[Path, typer.Argument(help="Labeled CSV, TSV or JSONL (columns report_id, heading, text, label).")] = CORPUS_FILE,
 ) -> None:
     """Validate a labeled sentence file and print counts per label and per report."""
-    from fazhi.dataset import check as run_check
+    from fazhi.corpus.dataset import check as run_check
 
     with user_errors():
         result = run_check(file)
@@ -49,10 +49,10 @@ def segment(
     report_id column, that column's value). `fazhi data segment seeds/*.txt`
     gives exactly the texts of the bundled corpus.
     """
-    from fazhi.dataset import segment_reports, sentences_csv
+    from fazhi.corpus.dataset import segment_reports, sentences_csv
     from fazhi.formats.files import write_atomic
     from fazhi.formats.writers import check_target
-    from fazhi.inputs import expand_inputs, skipped_line
+    from fazhi.tagging.inputs import expand_inputs, skipped_line
 
     skipped: list = []
     found = expand_inputs(inputs, skipped=skipped, patterns=input_patterns(include, exclude))
@@ -82,7 +82,7 @@ def agreement(
     reading_b: Annotated[Path, typer.Argument(help="Second, independent reading.")] = READINGS[1],
 ) -> None:
     """Cohen's kappa, raw agreement and confusion between two readings, as Markdown."""
-    from fazhi.agreement import compare_readings, to_markdown
+    from fazhi.corpus.agreement import compare_readings, to_markdown
 
     with user_errors():
         result = compare_readings(reading_a, reading_b)
@@ -117,12 +117,12 @@ def suggest(
 
     from fazhi.formats.files import write_atomic
     from fazhi.formats.writers import check_target, open_writer
-    from fazhi.inputs import expand_inputs, read_stdin, skipped_line
-    from fazhi.labelstudio import tasks, tasks_json
-    from fazhi.persist import load
-    from fazhi.suggest import COLUMNS
-    from fazhi.suggest import suggest as pick
-    from fazhi.tagging import Tagger
+    from fazhi.tagging.inputs import expand_inputs, read_stdin, skipped_line
+    from fazhi.labeling.labelstudio import tasks, tasks_json
+    from fazhi.store.persist import load
+    from fazhi.labeling.suggest import COLUMNS
+    from fazhi.labeling.suggest import suggest as pick
+    from fazhi.tagging.tagger import Tagger
 
     labeled, exclude = _labeled_given_as_exclude(labeled, exclude)
     skipped: list = []
@@ -175,7 +175,7 @@ def label_config() -> None:
 
     The section above the sentence, one choice per label with hotkeys 1–6. Paste it under
     Settings → Labeling Interface → Code."""
-    from fazhi.labelstudio import label_config as config_xml
+    from fazhi.labeling.labelstudio import label_config as config_xml
 
     typer.echo(config_xml(), nl=False)
 
@@ -195,7 +195,7 @@ def import_(
     --skip-bad it is a warning and the other tasks are written.
     """
     from fazhi.formats.writers import check_target, open_writer
-    from fazhi.labelstudio import COLUMNS, import_exports
+    from fazhi.labeling.labelstudio import COLUMNS, import_exports
 
     with user_errors():
         check_target(output, {p.resolve() for p in exports}, force, formats=LABELED_FORMATS)

@@ -1,4 +1,4 @@
-"""`fazhi evaluate`: a trained model's figures on a labeled file (the work is fazhi.evaluation.evaluate)."""
+"""`fazhi evaluate`: a trained model's figures on a labeled file (the work is fazhi.modeling.evaluation.evaluate)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from typing import Annotated, Optional
 import typer
 
 from fazhi.cli.common import (
-    ExperimentOpt, ModelOpt, RunNameOpt, UriOpt, VerboseOpt, app, check_output, user_errors, verbosity, write_text_output,
+    ExperimentOpt, ModelOpt, RunNameOpt, UriOpt, VerboseOpt, app, check_output, make_tracker, user_errors, verbosity,
+    write_text_output,
 )
 from fazhi.config import DEFAULT_EXPERIMENT
 from fazhi.formats import OUTPUT_FORMATS
@@ -31,10 +32,10 @@ def evaluate(
 
     Without --model, the champion under models/. The MLflow run is named eval-<model>-on-<data file>.
     """
-    from fazhi.dataset import read_labeled_files
-    from fazhi.evaluation import evaluate as run_evaluation
-    from fazhi.formats.terminal import format_confusion, format_report
-    from fazhi.persist import load
+    from fazhi.corpus.dataset import read_labeled_files
+    from fazhi.modeling.evaluation import evaluate as run_evaluation
+    from fazhi.show.terminal import format_confusion, format_report
+    from fazhi.store.persist import load
 
     check_output(output, data)
     with user_errors():
@@ -63,15 +64,12 @@ def evaluate(
             _write_errors(errors, result, loaded)
     if track:
         with verbosity(verbose), user_errors():
-            from fazhi import tracking
-
-            tracking.connect(tracking_uri, experiment)
-            typer.echo(f"MLflow run {tracking.log_evaluation(result, run_name)}")
+            typer.echo(f"MLflow run {make_tracker(True, tracking_uri, experiment).log_evaluation(result, run_name)}")
 
 
 def _say_overlap(result, same_file: bool) -> None:
     """The figures on the sentences the model was not trained on, beside the whole; or why there are none."""
-    from fazhi.formats.terminal import format_parts
+    from fazhi.show.terminal import format_parts
 
     n = len(result.data)
     if result.seen is None:
@@ -95,7 +93,7 @@ def _say_overlap(result, same_file: bool) -> None:
 
 def _write_errors(path: Path, result, loaded) -> None:
     from fazhi.config import CONFIDENCE_COL, EXPLANATION_COL, HEADING_COL, POSITION_COL, REPORT_COL, SECTION_COL, TEXT_COL
-    from fazhi.explain import Explainer
+    from fazhi.modeling.explain import Explainer
     from fazhi.formats.writers import Column, open_writer
 
     try:

@@ -1,4 +1,4 @@
-"""`fazhi models`: the saved models under models/, newest first (the work is fazhi.catalog.list_models)."""
+"""`fazhi models`: the saved models under models/, newest first (the work is fazhi.show.catalog.list_models)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def models(
     directory that cannot be loaded is listed as broken (!) with the reason. No models:
     one line, exit 0.
     """
-    from fazhi.catalog import list_models
+    from fazhi.show.catalog import list_models
 
     entries = list_models(output_dir)
     if as_json:
@@ -34,7 +34,7 @@ def models(
         return
     from rich.console import Console
 
-    from fazhi.formats.terminal import MODELS_LEGEND, models_table
+    from fazhi.show.terminal import MODELS_LEGEND, models_table
 
     console = Console(highlight=False)
     console.print(models_table(entries))

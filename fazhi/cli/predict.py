@@ -1,6 +1,6 @@
 """`fazhi predict`: tag every sentence of new reports, with per-report summaries.
 
-The work is fazhi.tagging.tag; this module chooses the writers (a file, a table on a
+The work is fazhi.tagging.tagger.tag; this module chooses the writers (a file, a table on a
 terminal, JSON lines on a pipe) and reports progress and failures. Only what tagging
 one sentence needs is imported on the way: no pandas, no MLflow, no document
 library, and rich only when a terminal will show its output.
@@ -58,9 +58,9 @@ def predict(
     fazhi predict 'downloads/*.pdf' --only 不足 -o gaps.csv; fazhi predict --text "……"
     """
     from fazhi.formats.writers import check_target
-    from fazhi.inputs import expand_inputs, read_stdin, skipped_line
-    from fazhi.persist import load
-    from fazhi.tagging import Tagger
+    from fazhi.tagging.inputs import expand_inputs, read_stdin, skipped_line
+    from fazhi.store.persist import load
+    from fazhi.tagging.tagger import Tagger
 
     if not inputs and not text:
         raise fail("nothing to tag: give report files, directories, globs, - for standard input, or --text")
@@ -118,9 +118,9 @@ def _run(reports, tagger, output: Path | None, summary: Path | None, quiet: bool
     """Tag reports one at a time into the writers; (failed, tagged, rows written). With
     `html`, every row is also kept for the page, written when all are tagged (and then
     appended to `pages`)."""
-    from fazhi.formats.terminal import TerminalTable
+    from fazhi.show.terminal import TerminalTable
     from fazhi.formats.writers import StreamJsonl, open_writer
-    from fazhi.tagging import tag
+    from fazhi.tagging.tagger import tag
 
     stdout_tty, stderr_tty = sys.stdout.isatty(), sys.stderr.isatty()
     console = _console(stderr=False) if stdout_tty else (_console(stderr=True) if stderr_tty else None)
@@ -197,7 +197,7 @@ class NothingTagged(Exception):
 def _summary_table(rows: list[dict], tagger) -> Any:
     """The summary, narrow enough for an 80-column terminal: file name, sentences, share per
     label under its two-character form (config.SHORT_LABELS)."""
-    from fazhi.formats.terminal import table
+    from fazhi.show.terminal import table
     from fazhi.formats.writers import Column
 
     labels = tagger.labels

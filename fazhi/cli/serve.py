@@ -29,7 +29,7 @@ def serve(
     MLflow's (mlflow models serve) in this environment.
     """
     from fazhi.cli.supervise import check_port, supervise
-    from fazhi.serving import pyfunc_model, serve_command
+    from fazhi.tracking.serving import pyfunc_model, serve_command
 
     check_port(host, port)
     with user_errors(), pyfunc_model(model, tracking_uri) as uri:

@@ -1,4 +1,4 @@
-"""`fazhi spark-tag`: tag a table of sentences or reports with Spark (fazhi.sparktag); pyspark is an optional extra."""
+"""`fazhi spark-tag`: tag a table of sentences or reports with Spark (fazhi.tagging.spark); pyspark is an optional extra."""
 
 from __future__ import annotations
 
@@ -31,13 +31,13 @@ def spark_tag(
     and text. Examples: fazhi spark-tag sentences.parquet -o tagged.parquet;
     fazhi spark-tag reports.jsonl --reports -o tagged.parquet --master local[2]
     """
-    from fazhi import sparktag
+    from fazhi.tagging import spark as sparktag
 
     try:
         import pyspark  # noqa: F401
     except ImportError:
         raise fail(f"spark-tag needs PySpark, which is not installed: {sparktag.INSTALL_HINT}") from None
-    from fazhi.serving import pyfunc_model
+    from fazhi.tracking.serving import pyfunc_model
 
     with user_errors():
         sparktag.check_paths(input_path, output, force)  # before a JVM and MLflow are started

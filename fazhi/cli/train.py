@@ -1,4 +1,4 @@
-"""`fazhi train` and `fazhi sweep`: fit and compare models (options and messages; the work is fazhi.training / fazhi.sweep)."""
+"""`fazhi train` and `fazhi sweep`: fit and compare models (options and messages; the work is fazhi.modeling.training / fazhi.modeling.sweep)."""
 
 from __future__ import annotations
 
@@ -8,15 +8,16 @@ from typing import Annotated, Optional
 
 import typer
 
-from fazhi.classifiers import CLASSIFIERS
+from fazhi.modeling.classifiers import CLASSIFIERS
 from fazhi.cli.common import (
     C_HELP, Calibration, Classifier, ClassWeight, DataOpt, ExperimentOpt, FeatureSet, JobsOpt, OldHeadingOpt,
-    OldHeadingWeightOpt, RunNameOpt, SectionOpt, UriOpt, VerboseOpt, app, check_output, deprecated, fail, progress,
+    OldHeadingWeightOpt, RunNameOpt, SectionOpt, UriOpt, VerboseOpt, app, check_output, deprecated, fail, make_tracker,
+    progress,
     user_errors, verbosity, write_text_output,
 )
 from fazhi.config import CORPUS_FILE, DEFAULT_EXPERIMENT, MODELS_DIR
 from fazhi.interrupts import Stop
-from fazhi.model import DEFAULT_CS, DEFAULTS
+from fazhi.modeling.model import DEFAULT_CS, DEFAULTS
 from features import FEATURE_SETS
 
 
@@ -28,7 +29,7 @@ def _section(section: bool, heading: bool | None) -> bool:
 
 
 def _load(data: list[Path]):
-    from fazhi.dataset import read_labeled_files
+    from fazhi.corpus.dataset import read_labeled_files
 
     with user_errors():
         return read_labeled_files(data, require_groups=True, strict=True)
@@ -65,9 +66,9 @@ def train(
 
     Prints out-of-fold per-label precision/recall/F1, macro-F1 and accuracy next to a majority-class baseline. The fitted pipeline is saved as joblib with a JSON card; with tracking on, it is also logged and registered as `fazhi-sentence`. The champion (models/CHAMPION, what predict and evaluate use by default, and the alias @champion) moves to it only if its CV macro-F1 beats the champion's on the same data.
     """
-    from fazhi.evaluation import n_folds
-    from fazhi.training import kept
-    from fazhi.training import train as run_training
+    from fazhi.modeling.evaluation import n_folds
+    from fazhi.modeling.training import kept
+    from fazhi.modeling.training import train as run_training
 
     if not 0 < C < float("inf"):
         raise fail(f"--C must be positive and finite, got {C}")
@@ -79,30 +80,30 @@ def train(
         section=_section(section, heading), section_weight=section_weight, section_dropout=section_dropout,
         cue_weight=cue_weight, char_ngrams=char_ngrams, calibration=calibration.value, user_dict=user_dict, seed=seed,
     )
-    result = None
+    result = tracker = None
     try:
         dataset = _load(data)
         tuned = _tune(dataset, config, jobs) if tune else None
         config = tuned.best if tuned else config
+        tuning = {"nested": tuned.nested, "picks": tuned.picks, "configurations": tuned.n_configs} if tuned else None
         with verbosity(verbose), user_errors(), progress("cross-validating", total=n_folds(dataset)) as advance:
-            result = run_training(config, dataset, output_dir=output_dir, run_name=run_name, track=track,
-                                  tracking_uri=tracking_uri, experiment=experiment, promote=promote, jobs=jobs, on_fold=advance)
-        _report(dataset, result, tuned)
+            tracker = make_tracker(track, tracking_uri, experiment)
+            result = run_training(config, dataset, output_dir=output_dir, run_name=run_name, tracker=tracker,
+                                  promote=promote, tuning=tuning, jobs=jobs, on_fold=advance)
+        _report(dataset, result)
     except Stop as stop:  # Ctrl-C or SIGTERM: say what is kept (fazhi.interrupts prints it, exit 130/143)
-        stop.kept = stop.kept or (kept(result) if result is not None else "no model was saved")
+        stop.kept = stop.kept or (kept(result, tracker) if result is not None else "no model was saved")
         raise
 
 
-def _report(dataset, result, tuned) -> None:
-    from fazhi.formats.terminal import format_calibration, format_report, format_variants
+def _report(dataset, result) -> None:
+    from fazhi.show.terminal import format_calibration, format_report, format_variants
 
     typer.echo(f"{dataset.path}: {len(dataset)} sentences, {result.cv.n_folds}-fold CV grouped by report ({result.cv.seconds:.1f} s)")
     typer.echo(format_report(result.cv.metrics, result.cv.baseline))
     typer.echo("\nthe same folds, each test report shown as other reports would show it (docs/results.md):")
     typer.echo(format_variants(result.cv.variants))
     typer.echo(format_calibration(result.cv.calibration()))
-    if tuned:
-        _record_tuning(tuned, result)
     if result.mlflow:
         typer.echo(f"MLflow run {result.mlflow['run_id']}; model {result.mlflow['model_uri']}")
         typer.echo(result.mlflow["promotion"])
@@ -111,7 +112,7 @@ def _report(dataset, result, tuned) -> None:
 
 
 def _tune(dataset, config, jobs: int):
-    from fazhi.tuning import describe, n_steps, tune
+    from fazhi.modeling.tuning import describe, n_steps, tune
 
     with user_errors(), progress("tuning", total=n_steps(dataset)) as advance:
         tuned = tune(dataset, config, jobs=jobs, on_step=advance)
@@ -120,19 +121,6 @@ def _tune(dataset, config, jobs: int):
                f"macro-F1 {tuned.nested['macro_f1']:.3f}, accuracy {tuned.nested['accuracy']:.3f}")
     typer.echo(f"outer folds picked: {'; '.join(tuned.picks)}")
     return tuned
-
-
-def _record_tuning(tuned, result) -> None:
-    """The nested figure in the model card and the MLflow run."""
-    from fazhi import persist
-
-    record = {"nested": tuned.nested, "picks": tuned.picks, "configurations": tuned.n_configs}
-    with user_errors():
-        persist.add_to_card(result.saved, {"tuning": record})
-        if result.mlflow:
-            from fazhi import tracking
-
-            tracking.log_tuning(result.mlflow["run_id"], tuned.nested, tuned.picks, tuned.n_configs)
 
 
 def _split(value: str, cast=str) -> list:
@@ -161,8 +149,8 @@ def sweep(
 
     One MLflow parent run (named after the grid) holds a nested run per configuration (named after its settings); the table is logged as an artifact. Prints the parent run's id and the address of the comparison of its runs in `fazhi ui`. Models are not saved: train the best one with `fazhi train`.
     """
-    from fazhi.sweep import grid_configs
-    from fazhi.sweep import sweep as run_sweep
+    from fazhi.modeling.sweep import grid_configs
+    from fazhi.modeling.sweep import sweep as run_sweep
 
     check_output(output, data)
     try:
@@ -178,7 +166,7 @@ def sweep(
     command = "fazhi sweep " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["sweep"] else "fazhi sweep"
     try:
         with verbosity(verbose), user_errors(), progress("sweep", total=len(configs)) as advance:
-            result = run_sweep(configs, dataset, jobs=jobs, track=track, tracking_uri=tracking_uri, experiment=experiment,
+            result = run_sweep(configs, dataset, jobs=jobs, tracker=make_tracker(track, tracking_uri, experiment),
                                run_name=run_name, command=command, on_config=advance)
     except Stop as stop:
         stop.kept = "no table was written" + (
@@ -189,7 +177,7 @@ def sweep(
         write_text_output(output, result.table)
     if result.run_id is not None:
         from fazhi.config import tracking_uri as store
-        from fazhi.mlflow_ui import compare_url, ui_base
+        from fazhi.tracking.ui import compare_url, ui_base
 
         where = "" if store(tracking_uri).startswith(("http://", "https://")) else " (with `fazhi ui` running)"
         typer.echo(f"MLflow parent run {result.run_id}; its {len(result.rows)} runs side by side{where}:")

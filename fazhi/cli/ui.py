@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from fazhi.cli.common import ExperimentOpt, UriOpt, VerboseOpt, app, user_errors, verbosity
+from fazhi.cli.common import ExperimentOpt, UriOpt, VerboseOpt, app, make_tracker, user_errors, verbosity
 from fazhi.config import DEFAULT_EXPERIMENT, LABELS
 
 READY_TIMEOUT = 180  # seconds; the server is ready in ~7–15 s on a 2-core machine
@@ -33,10 +33,9 @@ def ui(
 
     check_port(host, port)  # fail in one line now, not in uvicorn's log later
     with verbosity(verbose), user_errors():
-        from fazhi import tracking
-        from fazhi.mlflow_ui import ensure_runs_view, runs_url, ui_base, ui_command
+        from fazhi.tracking.ui import ensure_runs_view, runs_url, ui_base, ui_command
 
-        experiment_id = tracking.connect(tracking_uri, experiment)  # created if missing
+        experiment_id = make_tracker(True, tracking_uri, experiment).connect()  # created if missing
         view = ensure_runs_view(experiment_id, list(LABELS))
     cmd, env = ui_command(tracking_uri, host, port, verbose)
     base = ui_base(tracking_uri, host, port)

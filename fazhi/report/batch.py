@@ -132,7 +132,7 @@ def model_info(source: str, card: dict[str, Any]) -> dict[str, str]:
 
 def card_info(directory: Path) -> dict[str, str]:
     """model_info of a saved model, from its card alone (the model itself is not loaded)."""
-    from fazhi.persist import CARD_FILE, MODEL_FILE, read_card
+    from fazhi.store.persist import CARD_FILE, MODEL_FILE, read_card
 
     directory = Path(directory)
     if directory.name in (MODEL_FILE, CARD_FILE):

@@ -138,8 +138,9 @@ def tag_frame(spark, df, model_uri: str, text_column: str = TEXT_COL, reports: b
 
     Input columns the output would overwrite are kept as <name>_input (listed in `renamed`).
     """
-    import mlflow.pyfunc
     from pyspark.sql import functions as F
+
+    from fazhi.mlflowlib import mlflow
 
     renamed = {} if renamed is None else renamed
     if text_column not in df.columns:

@@ -24,9 +24,9 @@ from fazhi.config import (
 )
 from fazhi.errors import ReadError
 from fazhi.formats.writers import Column
-from fazhi.inputs import Report
+from fazhi.tagging.inputs import Report
 from fazhi.segment import iter_sentences
-from fazhi.tagging import Tagger, chunks
+from fazhi.tagging.tagger import Tagger, chunks
 
 COLUMNS = [
     Column(SOURCE_COL, "str"), Column(INDEX_COL, "int"), Column(HEADING_COL, "str"), Column(SECTION_COL, "str"),
@@ -94,7 +94,7 @@ def candidates(reports: Iterable[Report], tagger: Tagger) -> tuple[list[Candidat
 
 def excluded_keys(paths: Sequence[Path]) -> set[str]:
     """near_key of every text in labeled files (CSV, TSV or JSONL with a text column)."""
-    from fazhi.dataset import read_rows, require_columns
+    from fazhi.corpus.dataset import read_rows, require_columns
 
     keys: set[str] = set()
     for path in paths:

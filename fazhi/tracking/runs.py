@@ -2,7 +2,7 @@
 
 A run is FINISHED, FAILED on an error, KILLED on Ctrl-C or SIGTERM (fazhi.interrupts);
 one left RUNNING by a process killed with SIGKILL is ended KILLED by the next fazhi
-command on its experiment. Imported by fazhi.tracking (MLflow is imported there first).
+command on its experiment. Imported by fazhi.tracking.log (MLflow is imported there first).
 """
 
 from __future__ import annotations
@@ -15,27 +15,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import mlflow
-from mlflow.utils.autologging_utils import MlflowEventsAndWarningsBehaviorGlobally
 
 from fazhi.formats.files import HOST, alive
 from fazhi.interrupts import Stop
-
-
-@contextlib.contextmanager
-def quiet() -> Iterator[None]:
-    """MLflow's event messages ("Successfully registered model …", "Created version …")
-    and the warnings raised while logging stay off the terminal: library functions print
-    nothing. With MLflow's logger at INFO (`--verbose`) they are shown."""
-    if logging.getLogger("mlflow").isEnabledFor(logging.INFO):
-        yield
-        return
-    # MLflow's own switch for its event stream (eprint() and its log handler), counted:
-    # the same switch used inside log_model cannot turn the stream back on before we do.
-    events = MlflowEventsAndWarningsBehaviorGlobally(disable_event_logs=True, disable_warnings=True, reroute_warnings=False)
-    with warnings.catch_warnings(), events:
-        warnings.simplefilter("ignore")
-        yield
+from fazhi.mlflowlib import mlflow, quiet
 
 
 @contextlib.contextmanager

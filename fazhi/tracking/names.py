@@ -1,6 +1,6 @@
 """What each MLflow run is called, so the runs table says what it holds.
 
-A training run by its models/ directory (fazhi.training), a sweep by its grid, each
+A training run by its models/ directory (fazhi.modeling.training), a sweep by its grid, each
 configuration by its settings, an evaluation by model and data.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from fazhi.persist import MODEL_FILE
+from fazhi.store.persist import MODEL_FILE
 
 
 def sweep_name(grid: dict[str, Any]) -> str:

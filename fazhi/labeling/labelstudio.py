@@ -20,11 +20,11 @@ from fazhi.config import (
     HEADING_COL, INDEX_COL, LABEL_COL, LABELS, POSITION_COL, REPORT_COL, SECTION_COL, SOURCE_COL,
     TEXT_COL,
 )
-from fazhi.dataset import refuse_model_output
+from fazhi.corpus.dataset import refuse_model_output
 from fazhi.errors import CorpusError, ReadError
 from fazhi.formats import TABLE_FORMATS
 from fazhi.formats.writers import Column
-from fazhi.inputs import STDIN_SOURCE, TEXT_SOURCE
+from fazhi.tagging.inputs import STDIN_SOURCE, TEXT_SOURCE
 
 FROM_NAME = LABEL_COL  # the <Choices> name
 TO_NAME = TEXT_COL  # the <Text> it labels
@@ -50,7 +50,7 @@ def label_config(labels: Sequence[str] = LABELS) -> str:
 
 def tasks(candidates: Iterable[Any], predictions: bool = False, model_version: str = "") -> list[dict]:
     """Label Studio tasks (data: text, section, heading, source, sentence) of suggested
-    sentences (fazhi.suggest.Candidate); with `predictions`, the model's label as a
+    sentences (fazhi.labeling.suggest.Candidate); with `predictions`, the model's label as a
     prediction that the reader sees preselected."""
     out = []
     for c in candidates:

@@ -48,7 +48,7 @@ def agreement(a: Sequence[str], b: Sequence[str]) -> Agreement:
 
 def compare_readings(path_a: Path, path_b: Path) -> Agreement:
     """Agreement of two reading files (report_id, position, label) over the same sentences."""
-    from fazhi.dataset import read_reading
+    from fazhi.corpus.dataset import read_reading
 
     a, b = read_reading(path_a), read_reading(path_b)
     if a.keys() != b.keys():

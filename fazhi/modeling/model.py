@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from fazhi.classifiers import CLASS_WEIGHTS, CLASSIFIERS, make_classifier
+from fazhi.modeling.classifiers import CLASS_WEIGHTS, CLASSIFIERS, make_classifier
 from fazhi.config import USER_DICT_FILE
 from features import FEATURE_SETS
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from fazhi.config import CHAMPION_ALIAS, REGISTERED_MODEL, tracking_uri
 from fazhi.errors import ModelError
-from fazhi.persist import _MLFLOW_SCHEMES
+from fazhi.store.persist import MLFLOW_SCHEMES
 
 DEFAULT_MODEL = f"models:/{REGISTERED_MODEL}@{CHAMPION_ALIAS}"
 # The input example of a model saved on the fly: [text, section] rows.
@@ -34,14 +34,15 @@ def pyfunc_model(spec: str | None, store: str | None = None) -> Iterator[str]:
     """A URI or path MLflow loads as the pyfunc model `spec` names, valid inside the block.
 
     ModelError (one line) if there is no such model. MLflow URIs are looked up in
-    `store` (default: config.tracking_uri()), which is also set for MLflow in this process.
+    `store` (default: config.tracking_uri()), which MLflow's loaders in this process then
+    read (Tracker.point: the one place that sets it).
     """
-    import fazhi.tracking  # noqa: F401  (first: MLflow's quiet settings)
-    import mlflow
+    from fazhi.mlflowlib import mlflow
+    from fazhi.tracking.log import Tracker
 
     spec = spec or DEFAULT_MODEL
-    mlflow.set_tracking_uri(tracking_uri(store))
-    if spec.startswith(_MLFLOW_SCHEMES) or (Path(spec) / "MLmodel").is_file():
+    Tracker(store).point()
+    if spec.startswith(MLFLOW_SCHEMES) or (Path(spec) / "MLmodel").is_file():
         try:
             mlflow.models.get_model_info(spec)
         except Exception as exc:  # a missing model, alias or store: many exception types
@@ -50,8 +51,8 @@ def pyfunc_model(spec: str | None, store: str | None = None) -> Iterator[str]:
             raise ModelError(f"{spec}: cannot load model ({why}){hint}") from None
         yield spec
         return
-    from fazhi.persist import load
-    from fazhi.registry import save_pyfunc
+    from fazhi.store.persist import load
+    from fazhi.tracking.registry import save_pyfunc
 
     loaded = load(spec)
     with tempfile.TemporaryDirectory(prefix="fazhi-pyfunc-") as tmp:

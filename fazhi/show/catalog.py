@@ -16,7 +16,7 @@ from typing import Any
 from fazhi.config import SHORTCOMING
 from fazhi.errors import ModelError
 from fazhi.formats.files import sha256_file
-from fazhi.persist import CARD_FILE, LATEST_FILE, MODEL_FILE, read_card, read_marker
+from fazhi.store.persist import CARD_FILE, LATEST_FILE, MODEL_FILE, read_card, read_marker
 
 @dataclass(frozen=True)
 class ModelEntry:
@@ -39,7 +39,7 @@ class ModelEntry:
     def short_config(self) -> str:
         """Features, classifier and C, then whatever else differs from the defaults, e.g.
         "chars ridge C=1 cue_weight=0"."""
-        from fazhi.model import DEFAULTS
+        from fazhi.modeling.model import DEFAULTS
 
         c = self.config
         if not c:
@@ -79,7 +79,7 @@ def _marked(models_dir: Path, marker: str) -> Path | None:
 def list_models(models_dir: Path) -> list[ModelEntry]:
     """Every subdirectory of `models_dir` (hidden ones aside), newest first by the card's
     creation time (the directory's modification time where the card has none)."""
-    from fazhi.champion import CHAMPION_FILE
+    from fazhi.store.persist import CHAMPION_FILE
 
     models_dir = Path(models_dir)
     if not models_dir.is_dir():

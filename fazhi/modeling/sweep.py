@@ -13,11 +13,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from fazhi.config import DEFAULT_EXPERIMENT, LABELS
-from fazhi.dataset import Dataset
-from fazhi.evaluation import n_folds
-from fazhi.model import DEFAULTS, ModelConfig
-from fazhi.training import check_data, cross_validated
+from fazhi.config import LABELS
+from fazhi.corpus.dataset import Dataset
+from fazhi.modeling.evaluation import n_folds
+from fazhi.modeling.model import DEFAULTS, ModelConfig
+from fazhi.modeling.training import check_data, cross_validated
 
 
 def grid_configs(
@@ -113,15 +113,15 @@ def sweep(
     data: Dataset,
     *,
     jobs: int = 1,
+    tracker: Any = None,
     track: bool = True,
-    tracking_uri: str | None = None,
-    experiment: str = DEFAULT_EXPERIMENT,
     run_name: str | None = None,
     command: str = "fazhi sweep",
     on_config: Callable[[], None] | None = None,
 ) -> SweepResult:
-    """Grouped CV of every configuration; with `track`, one MLflow parent run (named after
-    the grid unless `run_name`) holding a nested run per configuration and the ranked table."""
+    """Grouped CV of every configuration; with a `tracker` (fazhi.tracking.log.Tracker), one
+    MLflow parent run (named after the grid unless `run_name`) holding a nested run per
+    configuration and the ranked table. `track=False` logs nothing even with a tracker."""
     for config in configs:  # before any work or run
         check_data(config, data)
     grid = {
@@ -131,16 +131,15 @@ def sweep(
         "class_weight": configs[0].class_weight,
         "section": configs[0].section,
     }
+    tracker = tracker if track else None
     with contextlib.ExitStack() as stack:
-        run_id = log_child = tracking = experiment_id = None
-        if track:
-            from fazhi import tracking
-
-            experiment_id = tracking.connect(tracking_uri, experiment)
-            run_id = stack.enter_context(tracking.sweep_run(run_name, grid, data))
-            log_child = tracking.log_sweep_child
+        run_id = log_child = experiment_id = None
+        if tracker is not None:
+            experiment_id = tracker.connect()
+            run_id = stack.enter_context(tracker.sweep_run(run_name, grid, data))
+            log_child = tracker.log_sweep_child
         rows, baseline = run_grid(configs, data, jobs=jobs, on_config=on_config, log_child=log_child)
         table = ranked_table(rows, baseline, data, command)
-        if tracking is not None:
-            tracking.log_sweep_summary(table, rows)
+        if tracker is not None:
+            tracker.log_sweep_summary(table, rows)
     return SweepResult(rows, baseline, table, run_id, experiment_id)

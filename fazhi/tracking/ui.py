@@ -12,7 +12,8 @@ from typing import Any
 from urllib.parse import urlparse
 
 from fazhi.config import tracking_uri
-from fazhi.tracking import artifact_location, mlflow, quiet
+from fazhi.mlflowlib import mlflow, quiet
+from fazhi.tracking.log import artifact_location
 
 
 def ui_command(uri: str | None, host: str, port: int, verbose: bool = False) -> tuple[list[str], dict[str, str]]:
@@ -20,7 +21,7 @@ def ui_command(uri: str | None, host: str, port: int, verbose: bool = False) -> 
 
     Quiet unless `verbose`: no access log line per request, no start-up INFO lines, no
     dependency warnings (they go to the server's log either way)."""
-    from fazhi.serving import mlflow_program
+    from fazhi.tracking.serving import mlflow_program
 
     uri = tracking_uri(uri)
     exe, env = mlflow_program()

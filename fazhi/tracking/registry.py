@@ -1,23 +1,23 @@
 """The MLflow model registry: the pyfunc model logged with its signature, registered, and promoted to @champion.
 
-Imported through fazhi.tracking, which sets MLflow's quiet defaults before MLflow loads.
+Imported through fazhi.tracking.log, which sets MLflow's quiet defaults before MLflow loads.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import mlflow
 import numpy as np
-from mlflow.tracking import MlflowClient
 
-from fazhi.champion import Score, beats
+import features
+from fazhi.mlflowlib import MlflowClient, mlflow
+from fazhi.store.champion import Score, beats
 from fazhi.config import (
     CHAMPION_ALIAS, CONFIDENCE_COL, LABEL_COL, REGISTERED_MODEL, SECTION_COL, TEXT_COL, label_order, proba_col,
 )
 
 CV_METRIC = "cv_macro_f1"  # the figure that decides who is champion
-FEATURES_DIR = Path(__file__).resolve().parent.parent / "features"
+FEATURES_DIR = Path(features.__file__).resolve().parent
 # What the logged model installs (pinned to the versions it was trained with: a pickled
 # scikit-learn model predicts the same only under the same versions).
 REQUIREMENTS = ("mlflow", "scikit-learn", "numpy", "scipy", "pandas", "joblib", "cloudpickle")
@@ -27,13 +27,11 @@ def signature(labels: list[str]):
     """One label, its confidence and a probability per label out. No input schema: MLflow
     would turn a list of strings into an unnamed column and reject it, and the model
     checks its input itself (features.pyfunc.sentences)."""
-    from mlflow.models import ModelSignature
-    from mlflow.types import ColSpec, Schema
-
-    return ModelSignature(
+    ColSpec = mlflow.types.ColSpec
+    return mlflow.models.ModelSignature(
         inputs=None,
-        outputs=Schema([ColSpec("string", LABEL_COL), ColSpec("double", CONFIDENCE_COL),
-                        *(ColSpec("double", proba_col(lab)) for lab in labels)]),
+        outputs=mlflow.types.Schema([ColSpec("string", LABEL_COL), ColSpec("double", CONFIDENCE_COL),
+                                     *(ColSpec("double", proba_col(lab)) for lab in labels)]),
     )
 
 
@@ -81,8 +79,6 @@ def log_model(classifier, example: np.ndarray):
     """Log the fitted classifier as a pyfunc model (features.pyfunc.SentenceModel) and register it."""
     import tempfile
 
-    import mlflow.pyfunc
-
     with tempfile.TemporaryDirectory(prefix="fazhi-model-") as work:
         return mlflow.pyfunc.log_model(name="model", registered_model_name=REGISTERED_MODEL,
                                        **pyfunc_parts(classifier, Path(work), example))
@@ -91,8 +87,6 @@ def log_model(classifier, example: np.ndarray):
 def save_pyfunc(classifier, path: Path, example: np.ndarray) -> Path:
     """Save the fitted classifier as a pyfunc model directory at `path` (not registered)."""
     import tempfile
-
-    import mlflow.pyfunc
 
     with tempfile.TemporaryDirectory(prefix="fazhi-model-") as work:
         mlflow.pyfunc.save_model(path=str(path), **pyfunc_parts(classifier, Path(work), example))
@@ -112,7 +106,7 @@ def champion_score(client: MlflowClient) -> tuple[str | None, Score | None]:
 
 
 def maybe_promote(version: str, score: float, data_sha256: str, promote: bool = False) -> tuple[bool, str]:
-    """Move the champion alias to `version` by the rule of models/CHAMPION (fazhi.champion.beats):
+    """Move the champion alias to `version` by the rule of models/CHAMPION (fazhi.store.champion.beats):
     a better CV macro-F1 on the same data (the same data hash), or --promote. Scores on
     other data do not compare."""
     client = MlflowClient()

@@ -19,8 +19,8 @@ from fazhi.config import (
 )
 from fazhi.errors import ModelError, ReadError
 from fazhi.formats.writers import Column
-from fazhi.inputs import Report
-from fazhi.persist import LoadedModel
+from fazhi.tagging.inputs import Report
+from fazhi.store.persist import LoadedModel
 from fazhi.segment import Sentence, iter_sentences
 
 # Sentences and characters per predict_proba call: amortizes the pipeline's per-call
@@ -51,7 +51,7 @@ class Tagger:
         self._proba_cols = [proba_col(lab) for lab in self.labels]
         self._explainer = None
         if self.explain:
-            from fazhi.explain import Explainer
+            from fazhi.modeling.explain import Explainer
 
             try:
                 self._explainer = Explainer(self.model.pipeline)

@@ -2,8 +2,8 @@
 
 models/<name>/model.joblib + models/<name>/model.json, models/LATEST naming the
 directory `fazhi train` wrote last, models/CHAMPION the one used by default
-(fazhi.champion). Loading a joblib model never imports MLflow; an MLflow URI
-(models:/…, runs:/…) does. No model file runs code when loaded (fazhi.trusted).
+(fazhi.store.champion). Loading a joblib model never imports MLflow; an MLflow URI
+(models:/…, runs:/…) does. No model file runs code when loaded (fazhi.store.trusted).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from fazhi import trusted
+from fazhi.store import trusted
 from fazhi.config import MODELS_DIR
 from fazhi.errors import ModelError
 from fazhi.formats.files import atomic_file, sha256_file, write_atomic
@@ -23,7 +23,8 @@ from fazhi.formats.files import atomic_file, sha256_file, write_atomic
 MODEL_FILE = "model.joblib"
 CARD_FILE = "model.json"
 LATEST_FILE = "LATEST"
-_MLFLOW_SCHEMES = ("models:/", "runs:/", "mlflow-artifacts:/", "file:/", "s3:/")
+CHAMPION_FILE = "CHAMPION"
+MLFLOW_SCHEMES = ("models:/", "runs:/", "mlflow-artifacts:/", "file:/", "s3:/")
 
 
 @dataclass
@@ -47,29 +48,33 @@ def package_versions(*extra: str) -> dict[str, str]:
     return out
 
 
-def save(pipeline: Any, directory: Path, card: dict[str, Any]) -> Path:
-    """Save `pipeline` under `directory` with its card (mark_latest makes it the latest
-    model: fazhi.training first renames the directory into place).
-
-    Each file is written under a temporary name and renamed, so no file is ever
-    half-written; the card carries the model file's hash, so a model and a card that
-    do not belong together are caught on loading.
-    """
+def save(pipeline: Any, directory: Path, card: dict[str, Any] | None = None) -> Path:
+    """Save `pipeline` as `directory`/model.joblib, with `card` if given (else write_card
+    adds it once the caller knows it all; mark_latest makes it the latest model). Each
+    file is written under a temporary name and renamed, so never half-written."""
     import joblib
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     with atomic_file(directory / MODEL_FILE) as tmp:
         joblib.dump(pipeline, tmp, compress=3)
-        card = {
-            "labels": [str(c) for c in pipeline.classes_],
-            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "versions": package_versions(),
-            **card,
-            "model_sha256": sha256_file(tmp),
-        }
-    write_atomic(directory / CARD_FILE, json.dumps(card, ensure_ascii=False, indent=2).encode())
+    if card is not None:
+        write_card(directory, {"labels": [str(c) for c in pipeline.classes_], **card})
     return directory
+
+
+def write_card(directory: Path, card: dict[str, Any]) -> None:
+    """`card` (fazhi.store.card; it names the labels) as `directory`/model.json, with the
+    date, package versions and the model file's hash, so a model and a card that do
+    not belong together are caught on loading."""
+    directory = Path(directory)
+    card = {
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "versions": package_versions(),
+        **card,
+        "model_sha256": sha256_file(directory / MODEL_FILE),
+    }
+    write_atomic(directory / CARD_FILE, json.dumps(card, ensure_ascii=False, indent=2).encode())
 
 
 def mark_latest(directory: Path, models_dir: Path | None = None) -> None:
@@ -82,9 +87,18 @@ def write_marker(models_dir: Path, marker: str, directory: Path) -> None:
     write_atomic(Path(models_dir) / marker, (str(Path(directory).resolve()) + "\n").encode())
 
 
-def _default(models_dir: Path) -> Path:
-    from fazhi.champion import current  # it imports this module
+def current(models_dir: Path) -> Path | None:
+    """The champion's directory (the default model), None if no model was saved; ModelError
+    for a marker that cannot be read. Before CHAMPION existed the default was the latest
+    model, so that one stays the default until a better one is trained (fazhi.store.champion
+    moves the marker)."""
+    for marker in (Path(models_dir) / CHAMPION_FILE, Path(models_dir) / LATEST_FILE):
+        if marker.is_file():
+            return read_marker(marker)
+    return None
 
+
+def _default(models_dir: Path) -> Path:
     directory = current(Path(models_dir))
     if directory is None:
         raise ModelError(f"no trained model in {models_dir}: run `fazhi train` first")
@@ -105,10 +119,10 @@ def read_marker(marker: Path) -> Path:
 def load(spec: str | Path | None = None, models_dir: Path = MODELS_DIR, tracking_uri: str | None = None) -> LoadedModel:
     """Load a model from a models/ directory, a joblib file, or an MLflow URI.
 
-    Without `spec`, the champion under `models_dir` (fazhi.champion). An MLflow URI
+    Without `spec`, the champion under `models_dir` (fazhi.store.champion). An MLflow URI
     is looked up in `tracking_uri` (default: config.tracking_uri()).
     """
-    if spec is not None and str(spec).startswith(_MLFLOW_SCHEMES):
+    if spec is not None and str(spec).startswith(MLFLOW_SCHEMES):
         uri = str(spec)
         pipeline = trusted.load_mlflow(uri, tracking_uri)
         return LoadedModel(pipeline, _labels_of(uri, pipeline), {}, uri)
@@ -170,10 +184,3 @@ def _labels_of(source: str | Path, pipeline: Any) -> list[str]:
     if classes is None or not hasattr(pipeline, "predict"):
         raise ModelError(f"{source}: not a fitted classifier")
     return [str(c) for c in classes]
-
-
-def add_to_card(directory: Path, extra: dict[str, Any]) -> None:
-    """Merge `extra` into a saved model's card (e.g. its MLflow run), atomically."""
-    card_path = Path(directory) / CARD_FILE
-    card = {**read_card(card_path), **extra}
-    write_atomic(card_path, json.dumps(card, ensure_ascii=False, indent=2).encode())

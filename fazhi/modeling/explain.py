@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from fazhi.model import pipeline_of
+from fazhi.modeling.model import pipeline_of
 
 
 def class_weights(clf) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Training: grouped cross-validation, the final fit on all data, the saved model and its MLflow run.
+"""Training: grouped cross-validation, the final fit on all data, the saved model and its MLflow run (through a tracker).
 
 `train(config, data)` is what `fazhi train` runs; it prints nothing and returns a
 TrainResult, so scripts and benchmarks train exactly as the command does.
@@ -16,18 +16,30 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from fazhi import interrupts
-from fazhi.classifiers import CALIBRATION_FOLDS, CLASSIFIERS, make_classifier
-from fazhi.config import DEFAULT_EXPERIMENT, MODELS_DIR, label_order
-from fazhi.dataset import Dataset, check_labels
+from fazhi.modeling.classifiers import CALIBRATION_FOLDS, CLASSIFIERS, make_classifier
+from fazhi.config import MODELS_DIR, label_order
+from fazhi.corpus.dataset import Dataset, check_labels
 from fazhi.errors import CorpusError, ModelError, OutputError, TrackingError
-from fazhi.evaluation import CVResult, cross_validate, folds
+from fazhi.modeling.evaluation import CVResult, cross_validate, folds
 from fazhi.formats.files import remove_stale, stale_prefix
-from fazhi.model import DEFAULTS, ModelConfig, build_pipeline, fit as fit_model
+from fazhi.modeling.model import DEFAULTS, ModelConfig, build_pipeline, fit as fit_model
+from fazhi.store import champion, persist
+from fazhi.store.card import model_card
+
+
+class Tracker(Protocol):
+    """What training needs of a tracker (fazhi.tracking.log.Tracker): modeling never imports MLflow."""
+
+    started_run: str | None
+
+    def connect(self) -> str: ...
+
+    def log_training(self, result: TrainResult, run_name: str, promote: bool = False) -> dict[str, Any]: ...
 
 
 @dataclass
@@ -38,9 +50,9 @@ class TrainResult:
     pipeline: Any  # fitted on all of data
     fit_seconds: float
     saved: Path | None = None  # models/<run name>/
-    champion: Any = None  # fazhi.champion.Decision: the model predict and evaluate now use
+    champion: Any = None  # fazhi.store.champion.Decision: the model predict and evaluate now use
     mlflow: dict[str, Any] = field(default_factory=dict)  # run_id, model_uri, version, promoted, promotion
-    started_run: str | None = None  # the MLflow run, as soon as it is started (what an interruption ends KILLED)
+    tuning: dict[str, Any] | None = None  # `--tune`'s nested figure and picks (fazhi.modeling.tuning)
 
 
 def check_data(config: ModelConfig, data: Dataset) -> None:
@@ -84,8 +96,8 @@ def check_data(config: ModelConfig, data: Dataset) -> None:
 
 
 def cross_validated(config: ModelConfig, data: Dataset, jobs: int = 1, on_fold: Callable[[], None] | None = None) -> CVResult:
-    """Grouped CV of `config` on `data`; a one-line error if data or config cannot give honest figures."""
-    check_data(config, data)
+    """Grouped CV of `config` on `data` (checked by the caller: check_data); a one-line
+    error if the classifier's figures are not numbers."""
     try:
         cv = cross_validate(build_pipeline(config), data, n_jobs=jobs, on_fold=on_fold)
     except ValueError as exc:
@@ -109,6 +121,11 @@ def _refusal(config: ModelConfig, data: Dataset, exc: ValueError) -> Exception:
 
 def fit(config: ModelConfig, data: Dataset, jobs: int = 1, on_fold: Callable[[], None] | None = None) -> TrainResult:
     """Grouped CV of `config` on `data`, then the pipeline fitted on all of it; nothing saved."""
+    check_data(config, data)
+    return _fit(config, data, jobs, on_fold)
+
+
+def _fit(config: ModelConfig, data: Dataset, jobs: int, on_fold: Callable[[], None] | None) -> TrainResult:
     cv = cross_validated(config, data, jobs, on_fold)
     pipeline = build_pipeline(config)
     start = time.perf_counter()
@@ -126,64 +143,64 @@ def train(
     *,
     output_dir: Path = MODELS_DIR,
     run_name: str | None = None,
+    tracker: Tracker | None = None,
     track: bool = True,
-    tracking_uri: str | None = None,
-    experiment: str = DEFAULT_EXPERIMENT,
     promote: bool = False,
+    tuning: dict[str, Any] | None = None,
     jobs: int = 1,
     on_fold: Callable[[], None] | None = None,
 ) -> TrainResult:
-    """Cross-validate, fit, save under output_dir/<run name>/ and (with `track`) log and
+    """Cross-validate, fit, save under output_dir/<run name>/ and (with a `tracker`) log and
     register the model in MLflow. The champion (output_dir/CHAMPION, the default of predict
     and evaluate, and the alias @champion) moves only if it is better (or `promote`).
+    `tuning` (what `--tune` chose, and its nested figure) goes into the card and the run.
+    `track=False` logs nothing even when a tracker is given (`--no-track`).
 
-    The model is saved before MLflow is written to: a failing store never costs it.
+    The model is logged while its directory is still hidden and is saved whatever MLflow
+    does: a failing store, or Ctrl-C while logging, never costs it.
     """
     if data is None:
         from fazhi.config import CORPUS_FILE
-        from fazhi.dataset import read_labeled
+        from fazhi.corpus.dataset import read_labeled
 
         data = read_labeled(CORPUS_FILE, require_groups=True, strict=True)
-    check_data(config, data)
+    check_data(config, data)  # once, before any work
+    tracker = tracker if track else None
     if run_name and (Path(output_dir) / safe_name(run_name)).exists():
         raise OutputError(f"{Path(output_dir) / safe_name(run_name)}: exists; choose another --run-name")
-    if track:
-        from fazhi import tracking
-
-        tracking.connect(tracking_uri, experiment)  # fail now, not after the work
-    result = fit(config, data, jobs, on_fold)
+    if tracker is not None:
+        tracker.connect()  # fail now, not after the work
+    result = _fit(config, data, jobs, on_fold)
+    result.tuning = tuning
     name = run_name or f"{config.feature_set}-{config.classifier}-{datetime.now():%Y%m%d-%H%M%S}"
-    from fazhi import champion
-
     before = champion.current(Path(output_dir))  # read before saving moves LATEST
-    try:
-        result.saved = save(result, Path(output_dir), name)
+    failure: list[str] = []
+
+    def log() -> None:
         try:
-            result.champion = champion.decide(result.saved, before, Path(output_dir), promote)
-        except OSError as exc:
-            raise OutputError(f"{output_dir}: cannot mark the champion ({exc.strerror or exc})") from None
-        if track:
-            _log(result, promote)
+            result.mlflow = tracker.log_training(result, run_name=safe_name(name), promote=promote)
+        except Exception as exc:  # MLflow raises many types (store, registry, serialisation)
+            failure.append(f"{type(exc).__name__}: {exc}".splitlines()[0])
+
+    try:
+        try:
+            save(result, Path(output_dir), name, log if tracker is not None else None)
+        finally:
+            if result.saved is not None:
+                try:
+                    result.champion = champion.decide(result.saved, before, Path(output_dir), promote)
+                except OSError as exc:
+                    raise OutputError(f"{output_dir}: cannot mark the champion ({exc.strerror or exc})") from None
+        if failure:
+            raise TrackingError(f"model saved in {result.saved}, but MLflow logging failed: {failure[0]}")
         interrupts.check()  # a signal some library swallowed: never carry on as if all went well
     except interrupts.Stop as stop:
-        stop.kept = kept(result)
+        stop.kept = kept(result, tracker)
         raise
     return result
 
 
-def _log(result: TrainResult, promote: bool) -> None:
-    from fazhi import persist, tracking
-
-    try:
-        result.mlflow = tracking.log_training(result, run_name=result.saved.name, promote=promote)
-    except Exception as exc:  # MLflow raises many types (store, registry, serialisation)
-        raise TrackingError(
-            f"model saved in {result.saved}, but MLflow logging failed: {type(exc).__name__}: {exc}".splitlines()[0]
-        ) from None
-    persist.add_to_card(result.saved, {"mlflow": {k: result.mlflow[k] for k in ("run_id", "model_uri", "version")}})
-
-
-def kept(result: TrainResult) -> str:
+def kept(result: TrainResult, tracker: Tracker | None = None) -> str:
     """What an interrupted training leaves, in words: the line `fazhi train` ends with."""
     if result.saved is None:
         return "no model was saved"
@@ -192,31 +209,28 @@ def kept(result: TrainResult) -> str:
         line += " (the default model of predict and evaluate now)"
     if result.mlflow:
         return line + f" and logged to MLflow (run {result.mlflow['run_id']}, version {result.mlflow['version']})"
-    if result.started_run:
-        return line + f" but not logged to MLflow (run {result.started_run} is marked KILLED)"
+    if tracker is not None and tracker.started_run:
+        return line + f" but not logged to MLflow (run {tracker.started_run} is marked KILLED)"
     return line + " but not logged to MLflow"
 
 
-def save(result: TrainResult, output_dir: Path, name: str) -> Path:
-    """Save the fitted pipeline with its card under a directory of its own in output_dir."""
-    from fazhi import persist
-    from fazhi.overlap import card_entry
+def save(result: TrainResult, output_dir: Path, name: str, log: Callable[[], None] | None = None) -> Path:
+    """Save the fitted pipeline with its card under a directory of its own in output_dir
+    (also `result.saved`, even when `log` is interrupted).
 
-    card = {
-        "config": result.config.as_params(),
-        "metrics": {"cv": result.cv.metrics, **result.cv.variants, "baseline": result.cv.baseline},
-        "data": {"file": result.data.path, "sha256": result.data.sha256, "rows": len(result.data),
-                 "labels": result.data.label_counts(),
-                 "files": [{"file": f, "sha256": h} for f, h in result.data.files],
-                 "sentences": card_entry(result.data.X[:, 0])},  # what evaluate calls seen
-        "fit_seconds": round(result.fit_seconds, 3),
-    }
+    `log` (the MLflow run) runs while the directory is still hidden; the card, written
+    once with what `log` recorded, and the rename into place follow whatever it did."""
     try:
         with temp_directory(output_dir, safe_name(name)) as tmp:
-            persist.save(result.pipeline, tmp, card)
-            directory = new_directory(output_dir, safe_name(name), tmp)
-        persist.mark_latest(directory, output_dir)
-        return directory
+            persist.save(result.pipeline, tmp)
+            try:
+                if log is not None:
+                    log()
+            finally:
+                persist.write_card(tmp, model_card(result))
+                result.saved = new_directory(output_dir, safe_name(name), tmp)
+        persist.mark_latest(result.saved, output_dir)
+        return result.saved
     except OSError as exc:
         raise OutputError(f"{output_dir}: cannot save the model ({exc.strerror or exc})") from None
 

@@ -16,13 +16,13 @@ from typing import Any
 
 import numpy as np
 
-from fazhi.classifiers import CLASSIFIERS
-from fazhi.dataset import Dataset
+from fazhi.modeling.classifiers import CLASSIFIERS
+from fazhi.corpus.dataset import Dataset
 from fazhi.errors import CorpusError
-from fazhi.evaluation import cross_validate, folds
-from fazhi.metrics import Metrics, scores
-from fazhi.model import DEFAULT_CS, ModelConfig, build_pipeline, fit
-from fazhi.sweep import grid_configs
+from fazhi.modeling.evaluation import cross_validate, folds
+from fazhi.modeling.metrics import Metrics, scores
+from fazhi.modeling.model import DEFAULT_CS, ModelConfig, build_pipeline, fit
+from fazhi.modeling.sweep import grid_configs
 from features import FEATURE_SETS
 
 # The grid `--tune` searches: the default sweep's.

@@ -80,7 +80,7 @@ def format_report(metrics: dict[str, Any], baseline: dict[str, Any] | None = Non
 
 
 def format_variants(variants: dict[str, dict[str, Any]]) -> str:
-    """Per-label precision/recall/F1 of each variant (fazhi.shift) side by side, macro-F1 last."""
+    """Per-label precision/recall/F1 of each variant (fazhi.modeling.shift) side by side, macro-F1 last."""
     names = list(variants)
     labels = list(next(iter(variants.values()))["per_label"]) if variants else []
     width = max([8] + [_width(lab) for lab in labels])
@@ -134,7 +134,7 @@ MODELS_LEGEND = ("* champion (the default of predict and evaluate)  L latest  ! 
 
 
 def models_table(entries: list[Any]) -> Any:
-    """fazhi.catalog entries as a rich table that fits 80 columns: beneath each model's
+    """fazhi.show.catalog entries as a rich table that fits 80 columns: beneath each model's
     name its date and configuration, or why it is broken."""
     from rich import box
     from rich.console import Group
@@ -142,7 +142,7 @@ def models_table(entries: list[Any]) -> Any:
     from rich.table import Table
     from rich.text import Text
 
-    from fazhi.catalog import local_time
+    from fazhi.show.catalog import local_time
     from fazhi.config import SHORTCOMING
 
     t = Table(box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 0), show_lines=False)

@@ -19,7 +19,7 @@ from typing import Any
 from fazhi.errors import ModelError
 
 # Public module → the names a fitted fazhi pipeline pickles from it (every classifier of
-# fazhi.classifiers, every calibration of fazhi.model, every class of features/, and
+# fazhi.modeling.classifiers, every calibration of fazhi.modeling.model, every class of features/, and
 # what numpy and joblib need to rebuild arrays). A pickle may name a private submodule (sklearn.svm._classes); the
 # object it resolves to must be the very object the public module exports.
 TRUSTED_CLASSES: dict[str, tuple[str, ...]] = {
@@ -116,16 +116,14 @@ def load_mlflow(uri: str, store: str | None) -> Any:
     import tempfile
 
     try:
-        import fazhi.tracking  # noqa: F401  (first: MLflow's quiet settings, read when it is imported)
-        import mlflow
-        from mlflow.models import Model
-
         from fazhi.config import tracking_uri
+        from fazhi.mlflowlib import mlflow
 
-        mlflow.set_tracking_uri(tracking_uri(store))
+        store = tracking_uri(store)  # passed, not set: no process-wide state
         with tempfile.TemporaryDirectory(prefix="fazhi-model-") as tmp:
-            local = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=tmp))
-            flavors = Model.load(str(local)).flavors
+            local = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=tmp, tracking_uri=store,
+                                                             registry_uri=store))
+            flavors = mlflow.models.Model.load(str(local)).flavors
             flavor = flavors.get("sklearn")
             if not flavor:
                 return _load_pyfunc_classifier(uri, local, flavors.get("python_function") or {})

@@ -1,7 +1,7 @@
 """The champion: the saved model `fazhi predict` and `fazhi evaluate` use by default, and the rule that moves it.
 
 models/CHAMPION names a models/<run>/ directory, as models/LATEST names the newest. The
-rule is the MLflow alias @champion's (fazhi.registry uses `beats` too): a new model takes
+rule is the MLflow alias @champion's (fazhi.tracking.registry uses `beats` too): a new model takes
 over only if its grouped-CV macro-F1 beats the champion's on the same data (same sha256:
 figures on other data do not compare), or with --promote; the first model is champion.
 Cards are read as JSON: deciding imports neither scikit-learn nor MLflow.
@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from fazhi.persist import CARD_FILE, LATEST_FILE, MODEL_FILE, read_card, read_marker, write_marker
+from fazhi.store.persist import CARD_FILE, CHAMPION_FILE, MODEL_FILE, current, read_card, write_marker
 
-CHAMPION_FILE = "CHAMPION"
+__all__ = ["CHAMPION_FILE", "Decision", "Score", "beats", "current", "decide", "score_of"]
 
 
 @dataclass(frozen=True)
@@ -39,16 +39,6 @@ def beats(new: Score, old: Score | None, promote: bool = False) -> tuple[bool, s
     if new.macro_f1 is not None and new.macro_f1 > old.macro_f1:
         return True, f"CV macro-F1 {new.macro_f1:.4f} > {old.macro_f1:.4f}, same data"
     return False, f"CV macro-F1 {old.macro_f1:.4f} >= {new.macro_f1 or 0:.4f}"
-
-
-def current(models_dir: Path) -> Path | None:
-    """The champion's directory, None if no model was saved; ModelError for a marker that
-    cannot be read. Before CHAMPION existed the default was the latest model, so that one
-    stays the default until a better one is trained."""
-    for marker in (models_dir / CHAMPION_FILE, models_dir / LATEST_FILE):
-        if marker.is_file():
-            return read_marker(marker)
-    return None
 
 
 def score_of(directory: Path) -> Score:

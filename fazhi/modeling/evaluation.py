@@ -5,7 +5,7 @@ sentences of one report share wording, headings and layout, so a report in both 
 training and the test fold would flatter the model. Every sentence gets an
 out-of-fold prediction and probabilities; a majority-class baseline runs on the same
 folds. Each fold's model is also scored on its test report as other reports would
-present it (fazhi.shift: sentence only, style shift), the figures grouped CV cannot see.
+present it (fazhi.modeling.shift: sentence only, style shift), the figures grouped CV cannot see.
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ from typing import Any
 
 import numpy as np
 
-from fazhi import overlap
+from fazhi.store import overlap
 from fazhi.config import CONFIDENCE_COL, EXPLANATION_COL, HEADING_COL, POSITION_COL, REPORT_COL, SECTION_COL, TEXT_COL
-from fazhi.dataset import Dataset
+from fazhi.corpus.dataset import Dataset
 from fazhi.errors import CorpusError, ModelError
-from fazhi.metrics import Metrics, confusion, coverage, expected_calibration_error, reliability, scores
-from fazhi.model import fit
-from fazhi.persist import LoadedModel
+from fazhi.modeling.metrics import Metrics, confusion, coverage, expected_calibration_error, reliability, scores
+from fazhi.modeling.model import fit
+from fazhi.store.persist import LoadedModel
 
 CONFIDENCE_THRESHOLDS = (0.6, 0.8)  # what `fazhi predict --min-confidence` users pick
 
@@ -40,7 +40,7 @@ class CVResult:
     baseline: Metrics
     n_folds: int
     seconds: float
-    variants: dict[str, Metrics]  # the test report shown otherwise (fazhi.shift), pooled over seeds
+    variants: dict[str, Metrics]  # the test report shown otherwise (fazhi.modeling.shift), pooled over seeds
 
     def confidence(self) -> np.ndarray:
         """Out-of-fold probability of the predicted label, rounded as `fazhi predict` shows it."""
@@ -76,12 +76,12 @@ def cross_validate(
     """Grouped CV of `model` (unfitted) and of a majority-class baseline.
 
     on_fold is called after each fold (a progress bar); n_jobs > 1 fits folds in
-    parallel processes; variants: also score every fold's model on fazhi.shift's variants.
+    parallel processes; variants: also score every fold's model on fazhi.modeling.shift's variants.
     """
     from sklearn.base import clone
     from sklearn.dummy import DummyClassifier
 
-    from fazhi.shift import variants as shown_variants
+    from fazhi.modeling.shift import variants as shown_variants
 
     if data.groups is None:
         raise CorpusError(f"{data.path}: cross-validation needs a {REPORT_COL} column")
@@ -164,7 +164,7 @@ class Evaluation:
     matrix: np.ndarray
     predicted: list[str]
     confidence: np.ndarray  # probability of the predicted label
-    seen: np.ndarray | None = None  # per sentence: a training sentence of the model (fazhi.overlap); None: unknown
+    seen: np.ndarray | None = None  # per sentence: a training sentence of the model (fazhi.store.overlap); None: unknown
     unseen: Metrics | None = None  # the figures on the other sentences, if there are any
     seen_part: Metrics | None = None  # the figures on the seen sentences, if there are any
 
@@ -193,7 +193,7 @@ class Evaluation:
 
 def evaluate(model: LoadedModel, data: Dataset) -> Evaluation:
     """Score `model` on `data`, and apart on the sentences it was not trained on if its card
-    says which it was (fazhi.overlap); ModelError if the data has labels the model lacks or
+    says which it was (fazhi.store.overlap); ModelError if the data has labels the model lacks or
     it cannot predict."""
     unknown = sorted(set(map(str, data.y)) - set(model.labels))
     if unknown:

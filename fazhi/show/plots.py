@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-LABEL_FONT = Path(__file__).resolve().parent / "fonts" / "labels.otf"
+LABEL_FONT = Path(__file__).resolve().parent.parent / "fonts" / "labels.otf"
 
 
 def confusion_figure(labels: list[str], matrix: np.ndarray):

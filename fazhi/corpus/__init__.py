@@ -1,0 +1,1 @@
+"""corpus: labeled files → a Dataset, and the agreement of two independent readings."""

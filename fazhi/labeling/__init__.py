@@ -1,0 +1,1 @@
+"""labeling: a user's reports → sentences to label → labeled rows (Label Studio)."""

@@ -1,0 +1,1 @@
+"""store: saved models on disk: the card, the model files, the champion, trusted loading, overlap."""

@@ -1,0 +1,1 @@
+"""tagging: INPUTs → reports → tagged rows, in one process or in Spark."""
