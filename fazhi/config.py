@@ -32,6 +32,8 @@ def short_label(label: str) -> str:
 LABEL_COLORS: dict[str, str] = {"普法宣传": "#4e79a7", "行政执法": "#76b7b2", "矛盾化解": "#f28e2b", "营商环境": "#59a14f", "不足": "#e15759", "其他": "#bab0ac"}
 OTHER_COLOR = "#9c755f"
 SHORTCOMING = "不足"  # the label the report lists sentence by sentence
+# The area of a shortcoming: the topic a 不足 sentence would take if it stated no problem.
+AREAS: tuple[str, ...] = ("普法宣传", "行政执法", "矛盾化解", "营商环境", "其他")
 REPORT_TITLE = "fazhi: tagged batch"  # the page's title unless `fazhi report --title` gives one
 
 
@@ -46,6 +48,7 @@ HEADING_COL = "heading"  # the nearest enclosing numbered heading
 SECTION_COL = "section"  # every enclosing heading, outermost first (what the model reads)
 TEXT_COL = "text"
 LABEL_COL = "label"
+AREA_COL = "area"  # the area of a 不足 sentence, empty for the other labels
 SENTENCE_COLUMNS: tuple[str, ...] = (REPORT_COL, POSITION_COL, HEADING_COL, SECTION_COL, TEXT_COL, LABEL_COL)
 
 # Columns of `fazhi predict` output (a contract of issue 5: names kept as published).
@@ -82,6 +85,9 @@ DATA_DIR = PROJECT_ROOT / "data"
 SEEDS_DIR = PROJECT_ROOT / "seeds"
 MODELS_DIR = PROJECT_ROOT / "models"
 CORPUS_FILE = DATA_DIR / "sentences.csv"
+# Sentences written for the project from the guideline (data/written/README.md): training
+# only, never scored; `fazhi train` adds them to whatever --data names unless --no-supplement.
+SUPPLEMENT_FILE = DATA_DIR / "written" / "sentences.csv"
 USER_DICT_FILE = DATA_DIR / "userdict.txt"
 # The two independent readings behind data/sentences.csv's labels (data/README.md).
 ANNOTATIONS_DIR = DATA_DIR / "annotations"

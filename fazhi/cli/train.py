@@ -11,11 +11,11 @@ import typer
 from fazhi.modeling.classifiers import CLASSIFIERS
 from fazhi.cli.common import (
     C_HELP, Calibration, Classifier, ClassWeight, DataOpt, ExperimentOpt, FeatureSet, JobsOpt, OldHeadingOpt,
-    OldHeadingWeightOpt, RunNameOpt, SectionOpt, UriOpt, VerboseOpt, app, check_output, deprecated, fail, make_tracker,
+    OldHeadingWeightOpt, RunNameOpt, SectionOpt, SupplementOpt, UriOpt, VerboseOpt, app, check_output, deprecated, fail, make_tracker,
     progress,
     user_errors, verbosity, write_text_output,
 )
-from fazhi.config import CORPUS_FILE, DEFAULT_EXPERIMENT, MODELS_DIR
+from fazhi.config import CORPUS_FILE, DEFAULT_EXPERIMENT, MODELS_DIR, SUPPLEMENT_FILE
 from fazhi.interrupts import Stop
 from fazhi.modeling.model import DEFAULT_CS, DEFAULTS
 from features import FEATURE_SETS
@@ -28,16 +28,17 @@ def _section(section: bool, heading: bool | None) -> bool:
     return section
 
 
-def _load(data: list[Path]):
+def _load(data: list[Path], supplement: bool):
     from fazhi.corpus.dataset import read_labeled_files
 
     with user_errors():
-        return read_labeled_files(data, require_groups=True, strict=True)
+        return read_labeled_files(data, require_groups=True, strict=True, written=[SUPPLEMENT_FILE] if supplement else [])
 
 
 @app.command()
 def train(
     data: DataOpt = [CORPUS_FILE],
+    supplement: SupplementOpt = True,
     features: Annotated[FeatureSet, typer.Option("--features", help="TF-IDF feature set: jieba words (1–2 grams), chars (1–3 grams) or both.")] = FeatureSet(DEFAULTS.feature_set),
     classifier: Annotated[Classifier, typer.Option("--classifier", help="Linear classifier (all give probabilities).")] = Classifier(DEFAULTS.classifier),
     C: Annotated[float, typer.Option("--C", help=C_HELP)] = DEFAULTS.C,
@@ -82,7 +83,7 @@ def train(
     )
     result = tracker = None
     try:
-        dataset = _load(data)
+        dataset = _load(data, supplement)
         tuned = _tune(dataset, config, jobs) if tune else None
         config = tuned.best if tuned else config
         tuning = {"nested": tuned.nested, "picks": tuned.picks, "configurations": tuned.n_configs} if tuned else None
@@ -130,6 +131,7 @@ def _split(value: str, cast=str) -> list:
 @app.command()
 def sweep(
     data: DataOpt = [CORPUS_FILE],
+    supplement: SupplementOpt = True,
     features: Annotated[str, typer.Option("--features", help=f"Comma-separated feature sets ({', '.join(FEATURE_SETS)}).")] = ",".join(FEATURE_SETS),
     classifiers: Annotated[str, typer.Option("--classifiers", help=f"Comma-separated classifiers ({', '.join(CLASSIFIERS)}).")] = ",".join(CLASSIFIERS),
     Cs: Annotated[str, typer.Option("--C", help="Comma-separated C values. " + C_HELP)] = ",".join(f"{c:g}" for c in DEFAULT_CS),
@@ -160,7 +162,7 @@ def sweep(
     bad = [f for f in feats if f not in FEATURE_SETS] + [c for c in clfs if c not in CLASSIFIERS]
     if bad or not (feats and clfs and cvals) or not all(0 < c < float("inf") for c in cvals):
         raise fail(f"bad grid: {', '.join(bad) or 'empty list or C not positive and finite'} (see --help)")
-    dataset = _load(data)
+    dataset = _load(data, supplement)
     configs = grid_configs(feats, clfs, cvals, class_weight=class_weight.value, section=_section(section, heading),
                            calibration=calibration.value)
     command = "fazhi sweep " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["sweep"] else "fazhi sweep"

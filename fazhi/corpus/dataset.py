@@ -11,12 +11,15 @@ import hashlib
 import io
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from fazhi.config import CONFIDENCE_COL, HEADING_COL, LABEL_COL, LABELS, POSITION_COL, REPORT_COL, SECTION_COL, SENTENCE_COLUMNS, TEXT_COL, label_order
+from fazhi.config import (
+    AREA_COL, AREAS, CONFIDENCE_COL, HEADING_COL, LABEL_COL, LABELS, POSITION_COL, REPORT_COL, SECTION_COL, SENTENCE_COLUMNS,
+    SHORTCOMING, TEXT_COL, label_order,
+)
 from fazhi.errors import CorpusError, ReadError
 from fazhi.formats.files import sha256_file
 from fazhi.formats.tables import read_table
@@ -35,6 +38,9 @@ class Dataset:
     path: str = ""  # the file; several files: "a.csv + b.csv"
     sha256: str = ""  # of the file; several files: of their sha256 in order (one hash covers every file)
     files: tuple[tuple[str, str], ...] = ()  # (path, sha256) of each file read
+    areas: np.ndarray | None = None  # the area of each 不足 row ("" elsewhere), if a file has an area column
+    written: np.ndarray | None = None  # True for rows of the written supplement: trained on, never scored
+    file_rows: dict[str, dict[str, int]] = field(default_factory=dict)  # per file: rows, 不足 rows (card, MLflow)
 
     def __len__(self) -> int:
         return len(self.y)
@@ -46,8 +52,15 @@ class Dataset:
     def subset(self, idx: np.ndarray) -> Dataset:
         """The rows `idx` (e.g. the training part of a fold)."""
         groups = None if self.groups is None else self.groups[idx]
+        areas = None if self.areas is None else self.areas[idx]
+        written = None if self.written is None else self.written[idx]
         return Dataset(self.X[idx], self.y[idx], groups, [self.positions[i] for i in idx],
-                       [self.headings[i] for i in idx], self.path, self.sha256, self.files)
+                       [self.headings[i] for i in idx], self.path, self.sha256, self.files, areas, written)
+
+    def real(self) -> np.ndarray:
+        """Indices of the rows of real reports: what cross-validation scores."""
+        return np.arange(len(self)) if self.written is None else np.flatnonzero(~self.written)
+
 
 
 def section_of(row: dict[str, str]) -> str:
@@ -94,6 +107,11 @@ def validate(path: Path, rows: list[dict[str, str]]) -> None:
         if label not in LABELS:
             shown = f"label {label!r}" if label else "empty label"
             raise CorpusError(f"{path}: row {i}: {shown} is not one of {' '.join(LABELS)}")
+        area = (row.get(AREA_COL) or "").strip()
+        if area and label != SHORTCOMING:
+            raise CorpusError(f"{path}: row {i}: area {area!r} on a {label!r} row (an area belongs to {SHORTCOMING} rows only)")
+        if area and area not in AREAS:
+            raise CorpusError(f"{path}: row {i}: area {area!r} is not one of {' '.join(AREAS)}")
         seen = first_label.setdefault((row[REPORT_COL], text), (label, i))
         if seen[0] != label:
             raise CorpusError(f"{path}: row {i}: text labeled {label!r} here and {seen[0]!r} in row {seen[1]} (report {row[REPORT_COL]})")
@@ -143,12 +161,16 @@ def read_labeled(path: Path, require_groups: bool = False, strict: bool = False)
     groups = np.array([r[REPORT_COL] for r in rows], dtype=object) if REPORT_COL in rows[0] else None
     positions = [r.get(POSITION_COL, str(i)) for i, r in enumerate(rows)]
     headings = [r.get(HEADING_COL, "").strip() for r in rows]
+    areas = np.array([(r.get(AREA_COL) or "").strip() for r in rows], dtype=object) if AREA_COL in rows[0] else None
     sha = sha256_file(path)
-    return Dataset(X, y, groups, positions, headings, str(path), sha, ((str(path), sha),))
+    counts = {str(path): {"rows": len(rows), SHORTCOMING: int((y == SHORTCOMING).sum())}}
+    return Dataset(X, y, groups, positions, headings, str(path), sha, ((str(path), sha),), areas, None, counts)
 
 
-def read_labeled_files(paths: Sequence[Path], require_groups: bool = False, strict: bool = False) -> Dataset:
-    """Several labeled files as one Dataset, rows in order (read_labeled each).
+def read_labeled_files(paths: Sequence[Path], require_groups: bool = False, strict: bool = False,
+                       written: Sequence[Path] = ()) -> Dataset:
+    """Several labeled files as one Dataset, rows in order (read_labeled each); the rows
+    of `written` files (the written supplement, read after `paths`) are marked written.
 
     One report_id in two files is one report (cross-validation keeps it in one fold).
     With `strict`, a sentence (a text of one report) labeled differently in two files is
@@ -157,10 +179,14 @@ def read_labeled_files(paths: Sequence[Path], require_groups: bool = False, stri
     paths = [Path(p) for p in paths]
     if not paths:
         raise CorpusError("no labeled file given")
+    written = [Path(p) for p in written if Path(p).resolve() not in {q.resolve() for q in paths}]
+    paths += written
     twice = [p for i, p in enumerate(paths) if p.resolve() in {q.resolve() for q in paths[:i]}]
     if twice:
         raise CorpusError(f"{twice[0]}: given twice")
     parts = [read_labeled(p, require_groups, strict) for p in paths]
+    for part, path in zip(parts, paths):
+        part.written = np.full(len(part), path in written)
     if len(parts) == 1:
         return parts[0]
     if strict:
@@ -173,6 +199,10 @@ def read_labeled_files(paths: Sequence[Path], require_groups: bool = False, stri
         np.concatenate([d.groups for d in parts]) if with_groups else None,
         [p for d in parts for p in d.positions], [h for d in parts for h in d.headings],
         " + ".join(d.path for d in parts), combined, files,
+        np.concatenate([d.areas if d.areas is not None else np.full(len(d), "", dtype=object) for d in parts])
+        if any(d.areas is not None for d in parts) else None,
+        np.concatenate([d.written for d in parts]),
+        {k: v for d in parts for k, v in d.file_rows.items()},
     )
 
 

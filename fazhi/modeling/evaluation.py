@@ -41,6 +41,7 @@ class CVResult:
     n_folds: int
     seconds: float
     variants: dict[str, Metrics]  # the test report shown otherwise (fazhi.modeling.shift), pooled over seeds
+    rows: np.ndarray | None = None  # the data's rows these figures are of: its real ones (Dataset.real)
 
     def confidence(self) -> np.ndarray:
         """Out-of-fold probability of the predicted label, rounded as `fazhi predict` shows it."""
@@ -67,7 +68,9 @@ def folds(groups: np.ndarray, max_folds: int = 10):
 
 
 def n_folds(data: Dataset) -> int:
-    return folds(data.groups).get_n_splits(groups=data.groups)
+    """Folds of grouped CV: over the real reports (written rows are never held out)."""
+    groups = data.groups[data.real()]
+    return folds(groups).get_n_splits(groups=groups)
 
 
 def cross_validate(
@@ -85,10 +88,15 @@ def cross_validate(
 
     if data.groups is None:
         raise CorpusError(f"{data.path}: cross-validation needs a {REPORT_COL} column")
-    splits = list(folds(data.groups).split(data.X, data.y, data.groups))
+    # Written rows (the supplement) join the training part of every fold and are never
+    # scored: the folds, the figures and the baseline are the real reports' alone.
+    real = data.real()
+    written = np.setdiff1d(np.arange(len(data)), real)
+    scored = data.subset(real) if len(written) else data
+    splits = list(folds(scored.groups).split(scored.X, scored.y, scored.groups))
     classes = sorted(set(map(str, data.y)))  # what a fitted classifier's classes_ holds
-    shown = shown_variants(data.X, data.y, data.groups) if variants else {}
-    args = [(clone(model), data, train, test, shown) for train, test in splits]
+    shown = shown_variants(scored.X, scored.y, scored.groups) if variants else {}
+    args = [(clone(model), data, np.concatenate([real[train], written]), real[test], test, shown) for train, test in splits]
     start = time.perf_counter()
     from fazhi.workers import parallel
 
@@ -99,31 +107,32 @@ def cross_validate(
             if on_fold:
                 on_fold()
     seconds = time.perf_counter() - start
-    y_pred = np.empty(len(data), dtype=object)
-    proba = np.zeros((len(data), len(classes)))
-    base_pred = np.empty(len(data), dtype=object)
-    shown_pred = {name: [np.empty(len(data), dtype=object) for _ in xs] for name, xs in shown.items()}
+    n = len(scored)
+    y_pred = np.empty(n, dtype=object)
+    proba = np.zeros((n, len(classes)))
+    base_pred = np.empty(n, dtype=object)
+    shown_pred = {name: [np.empty(n, dtype=object) for _ in xs] for name, xs in shown.items()}
     for (train, test), (pred, prob, fold_classes, fold_shown) in zip(splits, results):
         y_pred[test] = pred
         # A fold whose training part lacks a label gives it probability 0.
         proba[np.ix_(test, [classes.index(c) for c in fold_classes])] = prob
-        base = DummyClassifier(strategy="most_frequent").fit(data.X[train], data.y[train])
-        base_pred[test] = base.predict(data.X[test])
+        base = DummyClassifier(strategy="most_frequent").fit(scored.X[train], scored.y[train])
+        base_pred[test] = base.predict(scored.X[test])
         for name, preds in fold_shown.items():
             for k, p in enumerate(preds):
                 shown_pred[name][k][test] = p
     # A shuffled variant counts every sentence once per seed.
-    figures = {name: scores(np.concatenate([data.y] * len(ps)), np.concatenate(ps)) for name, ps in shown_pred.items()}
-    return CVResult(data.y, y_pred, proba, classes, scores(data.y, y_pred), scores(data.y, base_pred),
-                    len(splits), seconds, figures)
+    figures = {name: scores(np.concatenate([scored.y] * len(ps)), np.concatenate(ps)) for name, ps in shown_pred.items()}
+    return CVResult(scored.y, y_pred, proba, classes, scores(scored.y, y_pred), scores(scored.y, base_pred),
+                    len(splits), seconds, figures, real)
 
 
-def _fit_fold(model, data: Dataset, train, test, shown: dict[str, list[np.ndarray]]):
+def _fit_fold(model, data: Dataset, train, test, test_scored, shown: dict[str, list[np.ndarray]]):
     # Numeric overflow (e.g. a huge C) shows as non-finite probabilities, which
     # training checks and refuses in one line; numpy's warnings would only add noise.
     with np.errstate(all="ignore"):
         fit(model, data.X[train], data.y[train], data.groups[train])
-        fold_shown = {name: [model.predict(x[test]) for x in xs] for name, xs in shown.items()}
+        fold_shown = {name: [model.predict(x[test_scored]) for x in xs] for name, xs in shown.items()}
         return model.predict(data.X[test]), model.predict_proba(data.X[test]), [str(c) for c in model.classes_], fold_shown
 
 
@@ -131,6 +140,8 @@ def errors(result: CVResult, data: Dataset) -> list[dict[str, Any]]:
     """Out-of-fold errors: report, position, heading, section, text, true, predicted, probabilities."""
     conf = result.confidence()
     idx = {c: i for i, c in enumerate(result.classes)}
+    if result.rows is not None and len(result.rows) != len(data):
+        data = data.subset(result.rows)  # the real rows the figures are of
     rows = []
     for k in np.flatnonzero(result.y_true != result.y_pred):
         true = result.y_true[k]

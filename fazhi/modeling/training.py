@@ -76,7 +76,10 @@ def check_data(config: ModelConfig, data: Dataset) -> None:
     if not (by_report or by_sentences):
         return
     labels = label_order(set(map(str, data.y)))
-    for train, test in folds(data.groups).split(data.X, data.y, data.groups):
+    real = data.real()
+    written = np.setdiff1d(np.arange(len(data)), real)  # in the training part of every fold
+    for train, test in folds(data.groups[real]).split(real, groups=data.groups[real]):
+        train, test = np.concatenate([real[train], written]), real[test]
         held = ", ".join(sorted(set(map(str, data.groups[test]))))
         sentences = Counter(map(str, data.y[train]))
         reports = Counter(lab for lab, _ in set(zip(map(str, data.y[train]), map(str, data.groups[train]))))

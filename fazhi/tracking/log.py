@@ -174,6 +174,9 @@ class Tracker:
                 "data_sha256": data.sha256,
                 "n_rows": len(data),
                 "n_reports": len(set(data.groups)),
+            "n_written_rows": int(data.written.sum()) if data.written is not None else 0,
+            **{f"file.{Path(f).parent.name}/{Path(f).name}": f"sha256 {h}, {data.file_rows.get(f, {}).get('rows', '?')} rows"
+               for f, h in data.files},
                 **{f"n_label.{k}": v for k, v in data.label_counts().items()},
                 "cv": f"grouped by report, {cv.n_folds} folds",
                 **{f"version.{k}": v for k, v in package_versions("mlflow").items()},
