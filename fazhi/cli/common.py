@@ -188,7 +188,7 @@ ModelOpt = Annotated[
     typer.Option("--model", help="A models/ directory, a .joblib file, or an MLflow URI (models:/fazhi-sentence@champion, runs:/…). Default: the champion under models/ (the best model by CV macro-F1; see `fazhi train`).", show_default=False),
 ]
 UriOpt = Annotated[Optional[str], typer.Option("--tracking-uri", help="MLflow tracking URI (default: MLFLOW_TRACKING_URI, else sqlite:///mlflow.db in the project).")]
-SupplementOpt = Annotated[bool, typer.Option("--supplement/--no-supplement", help="Also train on the bundled written supplement (data/written/: sentences written for fazhi from the guideline); cross-validation never scores it.")]
+SupplementOpt = Annotated[bool, typer.Option("--supplement/--no-supplement", envvar="FAZHI_SUPPLEMENT", help="Also train on the bundled written supplement (data/written/: sentences written for fazhi from the guideline); cross-validation never scores it.")]
 ExperimentOpt = Annotated[str, typer.Option("--experiment", help="MLflow experiment name.")]
 RunNameOpt = Annotated[Optional[str], typer.Option("--run-name", help="MLflow run name (default: one that says what the run is).", show_default=False)]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", help="Also show MLflow's own messages and library warnings.")]

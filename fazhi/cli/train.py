@@ -100,7 +100,10 @@ def train(
 def _report(dataset, result) -> None:
     from fazhi.show.terminal import format_calibration, format_report, format_variants
 
-    typer.echo(f"{dataset.path}: {len(dataset)} sentences, {result.cv.n_folds}-fold CV grouped by report ({result.cv.seconds:.1f} s)")
+    written = int(dataset.written.sum()) if dataset.written is not None else 0
+    extra = f" + {written} written (training only)" if written else ""
+    typer.echo(f"{dataset.path}: {len(dataset) - written} sentences{extra}, {result.cv.n_folds}-fold CV grouped by report "
+               f"({result.cv.seconds:.1f} s)")
     typer.echo(format_report(result.cv.metrics, result.cv.baseline))
     typer.echo("\nthe same folds, each test report shown as other reports would show it (docs/results.md):")
     typer.echo(format_variants(result.cv.variants))
