@@ -25,7 +25,7 @@ from fazhi.tracking.registry import requirements
 from fazhi.segment import Sentence, iter_sentences, text_lines
 from fazhi.tagging.tagger import Tagger
 
-COLUMNS = ["label", "confidence", *(f"p_{lab}" for lab in LABELS)]
+COLUMNS = ["label", "area", "confidence", *(f"p_{lab}" for lab in LABELS)]
 REPORT = ("一、主要工作\n（一）普法宣传\n开展宪法宣传周活动，发放资料3000余份。\n二、存在的不足\n"
           "基层执法力量仍显薄弱。\n部分群众法治意识不强。\n人民调解组织化解矛盾纠纷120件。")
 ENV_CACHE = PROJECT_ROOT / ".cache"

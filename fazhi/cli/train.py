@@ -98,7 +98,7 @@ def train(
 
 
 def _report(dataset, result) -> None:
-    from fazhi.show.terminal import format_calibration, format_report, format_variants
+    from fazhi.show.terminal import format_area, format_calibration, format_report, format_variants
 
     written = int(dataset.written.sum()) if dataset.written is not None else 0
     extra = f" + {written} written (training only)" if written else ""
@@ -108,6 +108,8 @@ def _report(dataset, result) -> None:
     typer.echo("\nthe same folds, each test report shown as other reports would show it (docs/results.md):")
     typer.echo(format_variants(result.cv.variants))
     typer.echo(format_calibration(result.cv.calibration()))
+    if result.cv.area:
+        typer.echo(format_area(result.cv.area))
     if result.mlflow:
         typer.echo(f"MLflow run {result.mlflow['run_id']}; model {result.mlflow['model_uri']}")
         typer.echo(result.mlflow["promotion"])

@@ -181,3 +181,10 @@ def format_parts(parts: dict[str, dict[str, Any] | None], counts: dict[str, int]
         lines.append(_pad(f"{lab} F1", width) + "".join(
             cell(parts[n], lambda p: p["per_label"].get(lab, {}).get("f1")) for n in names))
     return "\n".join(lines)
+
+
+def format_area(area: dict) -> str:
+    """The area figures of the 不足 sentences (modeling.metrics.area_scores) in one line."""
+    per = ", ".join(f"{short_label(a)} {s['f1']:.2f}" for a, s in area["per_area"].items() if s["support"])
+    return (f"area of the {area['n']} 不足 sentences (a missed 不足 counts as wrong): accuracy {area['accuracy']:.3f}; "
+            f"F1 {per}")

@@ -39,6 +39,7 @@ TRUSTED_CLASSES: dict[str, tuple[str, ...]] = {
     "features.cues": ("CueFeatures",),
     "features.dropout": ("SectionDropout",),
     "features.calibration": ("ReportCalibrated",),
+    "features.area": ("WithArea",),
     # Never in a model file (caches and the pyfunc wrapper), listed so that every class of
     # features/ is known here (tests/test_trusted.py): restoring them calls nothing.
     "features.ngrams": ("GramIndex", "KeyTable"),

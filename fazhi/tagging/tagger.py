@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from fazhi.config import (
-    CONFIDENCE_COL, EXPLANATION_COL, HEADING_COL, INDEX_COL, LABEL_COL, SENTENCES_COL, SOURCE_COL, TEXT_COL,
-    UNCERTAIN_COL, label_order, proba_col,
+    AREA_COL, AREAS, CONFIDENCE_COL, EXPLANATION_COL, HEADING_COL, INDEX_COL, LABEL_COL, SENTENCES_COL, SOURCE_COL, TEXT_COL,
+    UNCERTAIN_COL, area_count_col, label_order, proba_col,
 )
 from fazhi.errors import ModelError, ReadError
 from fazhi.formats.writers import Column
@@ -38,6 +38,7 @@ class Tagger:
     min_confidence: float | None = None
     only: frozenset[str] = frozenset()
     explain: bool = False  # add the features that pushed each sentence to its label
+    areas: frozenset[str] = frozenset()  # --area: keep only the 不足 sentences of these areas
 
     def __post_init__(self) -> None:
         if not hasattr(self.model.pipeline, "predict_proba"):
@@ -61,7 +62,7 @@ class Tagger:
     @property
     def columns(self) -> list[Column]:
         cols = [Column(SOURCE_COL, "str"), Column(INDEX_COL, "int"), Column(HEADING_COL, "str"),
-                Column(TEXT_COL, "str"), Column(LABEL_COL, "str"), Column(CONFIDENCE_COL, "float")]
+                Column(TEXT_COL, "str"), Column(LABEL_COL, "str"), Column(AREA_COL, "str"), Column(CONFIDENCE_COL, "float")]
         if self.min_confidence is not None:
             cols.append(Column(UNCERTAIN_COL, "bool"))
         if self.proba:
@@ -75,6 +76,7 @@ class Tagger:
         cols = [Column(SOURCE_COL, "str"), Column(SENTENCES_COL, "int")]
         cols.extend(Column(f"n_{lab}", "int") for lab in self.labels)
         cols.extend(Column(f"share_{lab}", "float") for lab in self.labels)
+        cols.extend(Column(area_count_col(area), "int") for area in AREAS)
         if self.min_confidence is not None:
             cols.append(Column(UNCERTAIN_COL, "int"))
         return cols
@@ -115,6 +117,7 @@ class Tagger:
         # marked uncertain at --min-confidence 0.6 (Python's round, as always).
         confidences = [round(c, 4) for c in proba[np.arange(len(best)), best].tolist()]
         probas = [[round(q, 4) for q in p] for p in proba.tolist()] if self.proba else None
+        areas = self._areas(sentences, labels)
         why = None
         if self._explainer is not None:
             why, done = [], 0
@@ -124,20 +127,21 @@ class Tagger:
         start = 0
         for source, report in batch:
             end = start + len(report)
-            yield self._rows(source, report, labels, confidences, probas, why, start, end)
+            yield self._rows(source, report, labels, areas, confidences, probas, why, start, end)
             start = end
 
-    def _rows(self, source, sentences, labels, confidences, probas, why, start, end) -> tuple[list[dict], dict]:
+    def _rows(self, source, sentences, labels, areas, confidences, probas, why, start, end) -> tuple[list[dict], dict]:
         counts = Counter(labels[start:end])
+        counts.update(area_count_col(a) for a in areas[start:end] if a)
         threshold, only = self.min_confidence, self.only
         uncertain = sum(c < threshold for c in confidences[start:end]) if threshold is not None else 0
         rows: list[dict] = []
         for i, s in zip(range(start, end), sentences):
             label = labels[i]
-            if only and label not in only:
+            if only and label not in only or self.areas and areas[i] not in self.areas:
                 continue
             row = {SOURCE_COL: source, INDEX_COL: s.position, HEADING_COL: s.heading, TEXT_COL: s.text,
-                   LABEL_COL: label, CONFIDENCE_COL: confidences[i]}
+                   LABEL_COL: label, AREA_COL: areas[i], CONFIDENCE_COL: confidences[i]}
             if threshold is not None:
                 row[UNCERTAIN_COL] = confidences[i] < threshold
             if probas is not None:
@@ -146,6 +150,17 @@ class Tagger:
                 row[EXPLANATION_COL] = why[i]
             rows.append(row)
         return rows, self._summary(source, len(sentences), counts, uncertain)
+
+    def _areas(self, sentences: Sequence[Sentence], labels: list[str]) -> list[str]:
+        """The area of each sentence labeled 不足 ("" for the others, and for a model that names no areas)."""
+        areas_for = getattr(self.model.pipeline, "areas_for", None)
+        if areas_for is None:
+            return [""] * len(labels)
+        try:
+            return areas_for([(s.text, s.section) for s in sentences], labels)
+        except Exception as exc:  # e.g. a pickle from older code of its own classes
+            why = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            raise ModelError(f"{self.model.source}: the model fails to name areas ({why}); retrain it with `fazhi train`") from None
 
     def _explain(self, chunk: Sequence[Sentence], labels: list[str]) -> list[str]:
         return self._explainer.explain([(s.text, s.section) for s in chunk], labels)
@@ -167,6 +182,7 @@ class Tagger:
         row: dict = {SOURCE_COL: source, SENTENCES_COL: total}
         row.update((f"n_{lab}", counts[lab]) for lab in self.labels)
         row.update((f"share_{lab}", round(counts[lab] / total, 4) if total else 0.0) for lab in self.labels)
+        row.update((area_count_col(area), counts[area_count_col(area)]) for area in AREAS)
         if self.min_confidence is not None:
             row[UNCERTAIN_COL] = uncertain
         return row

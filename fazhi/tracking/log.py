@@ -78,6 +78,9 @@ def cv_metrics(cv: CVResult) -> dict[str, float]:
         out.update(metric_dict(f"cv_{name}_", figures))
     calibration = cv.calibration()
     out.update({f"cv_{k}": v for k, v in calibration.items() if k != "bins"})
+    if cv.area:  # the area of the 不足 sentences (features.area), as the dev scorer counts it
+        out["cv_area_accuracy"] = cv.area["accuracy"]
+        out.update({f"cv_area_f1_{a}": s["f1"] for a, s in cv.area["per_area"].items() if s["support"]})
     return out
 
 
