@@ -187,13 +187,14 @@ class Evaluation:
     seen: np.ndarray | None = None  # per sentence: a training sentence of the model (fazhi.store.overlap); None: unknown
     unseen: Metrics | None = None  # the figures on the other sentences, if there are any
     seen_part: Metrics | None = None  # the figures on the seen sentences, if there are any
+    area: Metrics | None = None  # area figures on the gold 不足 sentences, if the data has an area column
 
     def as_json(self) -> dict[str, Any]:
         """metrics.json: the figures on all sentences, n_seen (null: unknown), and the same
         figures on the sentences the model was not trained on (`unseen`) and on those it was
         (`seen`); null where there is no such sentence or it is unknown."""
         return {**self.metrics, "n_seen": None if self.seen is None else int(self.seen.sum()),
-                "unseen": self.unseen, "seen": self.seen_part}
+                "unseen": self.unseen, "seen": self.seen_part, "area": self.area}
 
     def errors(self, explain: Callable[[np.ndarray, list[str]], list[str]] | None = None) -> list[dict[str, Any]]:
         """The misclassified sentences, with `explanation` (why the wrong label) if `explain` is given."""
@@ -233,5 +234,8 @@ def evaluate(model: LoadedModel, data: Dataset) -> Evaluation:
         """The figures on the sentences `mask` picks; None if it picks none or is unknown."""
         return None if mask is None or not mask.any() else scores(data.y[mask], list(guessed[mask]))
 
+    area = None
+    if data.areas is not None and hasattr(model.pipeline, "areas_for"):
+        area = area_scores(data.y, data.areas, model.pipeline.areas_for(data.X, predicted))
     return Evaluation(model.source, data, scores(data.y, predicted), *confusion(data.y, predicted), predicted,
-                      proba.max(axis=1), seen, part(None if seen is None else ~seen), part(seen))
+                      proba.max(axis=1), seen, part(None if seen is None else ~seen), part(seen), area)

@@ -254,6 +254,9 @@ class Tracker:
                 flat_params("", {"model": evaluation.model, "data_file": data.path, "data_sha256": data.sha256, "n_rows": len(data)})
             )
             mlflow.log_metrics(metric_dict("eval_", evaluation.metrics))
+            if evaluation.area:
+                mlflow.log_metrics({"eval_area_accuracy": evaluation.area["accuracy"],
+                                    **{f"eval_area_f1_{a}": s["f1"] for a, s in evaluation.area["per_area"].items() if s["support"]}})
             if evaluation.seen is not None:  # what the model was not trained on, apart (fazhi.store.overlap)
                 mlflow.log_metrics({"seen_n": int(evaluation.seen.sum()), "unseen_n": int((~evaluation.seen).sum())})
             if evaluation.unseen is not None:
