@@ -13,6 +13,7 @@ nearest heading (`1.加强培训力度` under `（一）…普法重点任务`).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -46,10 +47,13 @@ class Sentence:
 
 
 def heading_level(text: str) -> int | None:
-    """The numbering level of a heading sentence (0 = outermost), or None."""
-    for level, pattern in enumerate(_HEADING_STYLES):
-        if pattern.match(text):
-            return level
+    """The numbering level of a heading sentence (0 = outermost), or None. Read as given and
+    in NFKC, as the model reads text (features.text.SentenceInput): `⼀、` (a Kangxi radical,
+    as PDF text layers carry it) numbers a heading as `一、` does; `①` (NFKC: `1`) as itself."""
+    for candidate in dict.fromkeys((text, unicodedata.normalize("NFKC", text))):
+        for level, pattern in enumerate(_HEADING_STYLES):
+            if pattern.match(candidate):
+                return level
     return None
 
 

@@ -24,6 +24,8 @@ CALIBRATIONS: tuple[str, ...] = ("isotonic", "sigmoid", "none")
 AREA_FEATURES, AREA_ALPHA, AREA_SHORTCOMING_WEIGHT = "chars", 0.1, 1.0
 # Parameter names of fazhi 0.1 (cards, MLflow params): read as their new names.
 RENAMED = {"heading": "section", "heading_weight": "section_weight"}
+# Fields added since: a card without one was trained without what it turns on.
+ADDED = {"nfkc": False, "area": False}
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class ModelConfig:
     cue_weight: float = 0.5  # how a thing is said: deficiency/hedging/negation cues (features/cues.py); 0 = off
     calibration: str = "isotonic"  # probabilities calibrated on left-out reports (features/calibration.py)
     normalize_digits: bool = True
+    nfkc: bool = True  # text read in Unicode NFKC (full-width forms, Kangxi radicals → ordinary characters)
     user_dict: bool = False  # measured: whole domain terms cost word features ~0.02–0.03 macro-F1 (docs/results.md)
     area: bool = True  # also name the area of each 不足 sentence (features/area.py)
     seed: int = 0
@@ -58,7 +61,8 @@ class ModelConfig:
     def from_params(cls, params: dict[str, Any]) -> ModelConfig:
         """The config of a card or MLflow run (fazhi 0.1's names too); unknown keys ignored."""
         known = {f.name for f in fields(cls)}
-        return cls().with_(**{k: v for k, v in params.items() if RENAMED.get(k, k) in known})
+        given = {RENAMED.get(k, k): v for k, v in params.items() if RENAMED.get(k, k) in known}
+        return cls().with_(**{**ADDED, **given})
 
     def check(self) -> None:
         """ValueError naming the first invalid field."""
@@ -105,7 +109,7 @@ def build_pipeline(config: ModelConfig = DEFAULTS, **changes: Any):
     cfg = config.with_(**changes)
     cfg.check()
     words = user_words(cfg.user_dict) if cfg.feature_set in ("words", "both") else ()
-    steps: list[tuple[str, Any]] = [("input", SentenceInput(normalize_digits=cfg.normalize_digits))]
+    steps: list[tuple[str, Any]] = [("input", SentenceInput(normalize_digits=cfg.normalize_digits, nfkc=cfg.nfkc))]
     if cfg.section and cfg.section_dropout > 0:
         from features.dropout import SectionDropout
 
@@ -127,7 +131,7 @@ def build_pipeline(config: ModelConfig = DEFAULTS, **changes: Any):
 
     area_words = user_words(cfg.user_dict)
     area_model = Pipeline([
-        ("input", SentenceInput(normalize_digits=cfg.normalize_digits)),
+        ("input", SentenceInput(normalize_digits=cfg.normalize_digits, nfkc=cfg.nfkc)),
         ("features", make_features(AREA_FEATURES, cfg.section, area_words, cfg.section_weight, 2, 0.0)),
         ("clf", ComplementNB(alpha=AREA_ALPHA)),
     ])
