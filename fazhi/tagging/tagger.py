@@ -50,12 +50,14 @@ class Tagger:
         # Column of predict_proba for each label in display order.
         self._column_of = [self.model.labels.index(lab) for lab in self.labels]
         self._proba_cols = [proba_col(lab) for lab in self.labels]
-        self._explainer = None
+        self._explainer = self._area_explainer = None
         if self.explain:
             from fazhi.modeling.explain import Explainer
 
+            area_model = getattr(self.model.pipeline, "area_model_", None)
             try:
                 self._explainer = Explainer(self.model.pipeline)
+                self._area_explainer = Explainer(area_model) if area_model is not None else None
             except (ValueError, AttributeError, KeyError, TypeError) as exc:
                 raise ModelError(f"{self.model.source}: cannot explain this model ({exc})".splitlines()[0]) from None
 
@@ -124,6 +126,12 @@ class Tagger:
             for chunk in pieces:
                 why += self._explain(chunk, labels[done : done + len(chunk)])
                 done += len(chunk)
+            short = [i for i, a in enumerate(areas) if a]
+            if short and self._area_explainer is not None:  # what made the area of each 不足 sentence
+                area_why = self._area_explainer.explain([(sentences[i].text, sentences[i].section) for i in short],
+                                                        [areas[i] for i in short])
+                for i, w in zip(short, area_why):
+                    why[i] = f"{why[i]} | {AREA_COL} {areas[i]}: {w}"
         start = 0
         for source, report in batch:
             end = start + len(report)
