@@ -154,7 +154,7 @@ def test_evaluate_never_runs_a_hostile_model(tmp_path, corpus_rows):
         ("report_id,position,heading,text,label\nr,0,,甲。,普法\n", [], ["row 2: label '普法' is not one of"]),
         ("text,label\n甲,其他\n", [], ["missing column(s)"]),
         ("report_id,position,heading,text,label\nr,0,,甲。,其他\nr,1,,乙。,不足\n", [], ["at least two reports"]),
-        ("report_id,position,heading,text,label\nr,0,,甲。,其他\n", ["--C", "0"], ["--C must be positive"]),
+        ("report_id,position,heading,text,label\nr,0,,甲。,其他\n", ["--C", "0"], ["C must be positive"]),
     ],
     ids=["bad-label", "no-report-id", "one-report", "bad-C"],
 )

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fazhi.modeling.model import CLASSIFIERS, DEFAULTS, FEATURE_SETS, build_pipeline, top_terms
+from fazhi.modeling.explain import top_terms
+from fazhi.modeling.model import CLASSIFIERS, DEFAULTS, FEATURE_SETS, build_pipeline
 
 # A toy set with one obvious word per label, enough rows for 3-fold calibration.
 TOY = [

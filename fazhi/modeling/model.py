@@ -155,35 +155,3 @@ def pipeline_of(model):
     """The fitted Pipeline that gives a model's labels (inside its area and calibration wrappers)."""
     model = getattr(model, "labeler_", model)
     return getattr(model, "estimator_", model)
-
-
-def top_terms(pipeline, n: int = 20) -> dict[str, list[tuple[str, float]]]:
-    """The n features with the largest weight per label, for linear models.
-
-    Calibrated models average the coefficients of their inner estimators;
-    ComplementNB uses its feature log-weights. {} if none apply.
-    """
-    import numpy as np
-
-    pipeline = pipeline_of(pipeline)
-    clf = pipeline.named_steps["clf"]
-    names = pipeline.named_steps["features"].get_feature_names_out()
-    if hasattr(clf, "calibrated_classifiers_"):
-        coefs = [getattr(c.estimator, "coef_", None) for c in clf.calibrated_classifiers_]
-        coef = np.mean(coefs, axis=0) if all(c is not None for c in coefs) else None
-    elif hasattr(clf, "coef_"):
-        coef = clf.coef_
-    elif hasattr(clf, "feature_log_prob_"):
-        coef = clf.feature_log_prob_  # ComplementNB stores negated complement log-probs: larger = more typical
-    else:
-        coef = None
-    if coef is None:
-        return {}
-    coef = np.asarray(coef)
-    if coef.shape[0] == 1 and len(clf.classes_) == 2:  # binary linear models keep one row
-        coef = np.vstack([-coef[0], coef[0]])
-    out = {}
-    for i, label in enumerate(clf.classes_):
-        order = np.argsort(coef[i])[::-1][:n]
-        out[str(label)] = [(str(names[j]), float(coef[i, j])) for j in order]
-    return out

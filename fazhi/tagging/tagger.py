@@ -29,6 +29,11 @@ CHUNK = 4096
 CHUNK_CHARS = 200_000
 
 
+def full(sentences: int, chars: int) -> bool:
+    """Whether a batch of this many sentences and characters is as large as one call takes."""
+    return sentences >= CHUNK or chars >= CHUNK_CHARS
+
+
 @dataclass
 class Tagger:
     """Sentences → rows with label and confidence, for one loaded model."""
@@ -100,7 +105,7 @@ class Tagger:
             batch.append((source, sentences))
             size += len(sentences)
             chars += sum(len(s.text) for s in sentences)
-            if size >= CHUNK or chars >= CHUNK_CHARS:
+            if full(size, chars):
                 yield from self._tag_batch(batch)
                 batch, size, chars = [], 0, 0
         yield from self._tag_batch(batch)
@@ -200,7 +205,7 @@ def chunks(sentences: Sequence[Sentence]) -> Iterator[Sequence[Sentence]]:
     """Consecutive runs of at most CHUNK sentences and (unless one alone is longer) CHUNK_CHARS characters."""
     start = chars = 0
     for i, s in enumerate(sentences):
-        if i > start and (i - start == CHUNK or chars + len(s.text) > CHUNK_CHARS):
+        if i > start and full(i - start, chars + len(s.text) - 1):  # - 1: a sentence that fills it exactly still fits
             yield sentences[start:i]
             start, chars = i, 0
         chars += len(s.text)
@@ -249,7 +254,7 @@ def tag(reports: Iterable[Report], tagger: Tagger) -> Iterator[Result]:
             parts.append((name, sentences))
             size += len(sentences)
             chars += sum(len(s.text) for s in sentences)
-        if size >= CHUNK or chars >= CHUNK_CHARS or not parts:  # a full batch, or only errors waiting
+        if full(size, chars) or not parts:  # a full batch, or only errors waiting
             yield from flush()
             pending, parts, size, chars = [], [], 0, 0
     yield from flush()

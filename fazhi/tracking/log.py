@@ -164,7 +164,8 @@ class Tracker:
         from fazhi.modeling.evaluation import ERROR_COLUMNS, errors
         from fazhi.show.terminal import format_calibration, format_confusion, format_report, format_variants
         from fazhi.modeling.metrics import confusion
-        from fazhi.modeling.model import pipeline_of, top_terms
+        from fazhi.modeling.explain import top_terms
+        from fazhi.modeling.model import pipeline_of
         from fazhi.store.persist import package_versions
 
         self.connect()
