@@ -10,7 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from fazhi.cli import app
-from fazhi.config import SEEDS_DIR
+from fazhi.config import AREAS, LABELS, SEEDS_DIR, area_count_col
+from test_report import area_model_dir  # noqa: F401 (a fixture)
 
 runner = CliRunner()
 SEEDS = sorted(SEEDS_DIR.glob("*.txt"))[:2]
@@ -93,6 +94,22 @@ def test_predict_html_is_the_page_of_the_batch_with_shares_of_every_sentence(tra
         assert f'<span class=n>{n:,}</span>' in text
         assert f'title="{row["n_不足"]} of {n} sentences"' in text
     assert f"<b>{trained_model_dir.name}</b>" in text
+
+
+def test_predict_html_counts_labels_not_the_summary_s_area_columns(area_model_dir, tmp_path):
+    # The summary's n_不足_<area> columns start with n_ as the label counts do: read as
+    # labels, they made columns 不足_行政执法 … and doubled every report's 不足 in its total.
+    page, summary = tmp_path / "p.html", tmp_path / "s.csv"
+    result = runner.invoke(app, ["predict", "--model", str(area_model_dir), *map(str, SEEDS), "--summary", str(summary),
+                                 "--html", str(page), "-q"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(summary.read_text(encoding="utf-8-sig").splitlines()))
+    assert any(int(row[area_count_col(area)]) for row in rows for area in AREAS), "the model should name areas"
+    assert blob(page)["labels"] == list(LABELS)
+    text = page.read_text(encoding="utf-8")
+    for row in rows:
+        n = int(row["sentences"])
+        assert f'<span class=n>{n:,}</span>' in text and f'title="{row["n_不足"]} of {n} sentences"' in text
 
 
 def test_predict_html_checks_its_target_before_any_work(trained_model_dir, tmp_path):

@@ -15,6 +15,7 @@ from fazhi.report.batch import card_info, read_tagged
 from fazhi.report.page import data_json, render
 
 SEEDS = sorted(SEEDS_DIR.glob("*.txt"))[:2]
+_AREA_MODEL: list = []  # one fit per session, shared by the modules that import area_model_dir
 HOSTILE = '<script>document.title="pwned"</script>不足 & </script><b>'
 
 
@@ -26,6 +27,24 @@ def tagged(trained_model_dir, tmp_path_factory):
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines()))
     return out, rows
+
+
+@pytest.fixture(scope="session")
+def area_model_dir(tmp_path_factory, corpus_file):
+    """A model that names the area of its 不足 sentences (conftest's trained_model_dir is fitted
+    without the corpus's area column, so its area column is empty), saved as models/<name>/."""
+    if not _AREA_MODEL:
+        from fazhi.corpus.dataset import read_labeled
+        from fazhi.modeling.model import build_pipeline, fit
+        from fazhi.store import persist
+
+        data = read_labeled(corpus_file, strict=True)
+        assert data.areas is not None, "the corpus has no area column"
+        pipeline = build_pipeline(feature_set="chars", classifier="logreg", C=10.0, section=True)
+        fit(pipeline, data.X, data.y, areas=data.areas)
+        card = {"config": {"feature_set": "chars", "classifier": "logreg"}, "data": {"sha256": data.sha256}}
+        _AREA_MODEL.append(persist.save(pipeline, tmp_path_factory.mktemp("models") / "chars-logreg-areas", card))
+    return _AREA_MODEL[0]
 
 
 def hostile_file(path):

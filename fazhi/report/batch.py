@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from fazhi.config import (
-    CONFIDENCE_COL, DEFAULT_MIN_CONFIDENCE, HEADING_COL, INDEX_COL, LABEL_COL, LABELS, MAX_INPUT_BYTES, SECTION_COL, SOURCE_COL, TEXT_COL,
-    label_order,
+    AREAS, CONFIDENCE_COL, DEFAULT_MIN_CONFIDENCE, HEADING_COL, INDEX_COL, LABEL_COL, LABELS, MAX_INPUT_BYTES, SECTION_COL, SENTENCES_COL, SOURCE_COL,
+    TEXT_COL, area_count_col, label_order,
 )
 from fazhi.errors import FazhiError, ReadError
 from fazhi.formats import OUTPUT_FORMATS
@@ -106,9 +106,11 @@ def from_results(results: Iterable[tuple[list[dict], dict]], model: dict[str, st
     """The batch `fazhi predict` just tagged: (rows, summary) per report. Shares come from
     the summaries, so they are of every sentence even when --only kept some rows."""
     batch = Batch(model=model, min_confidence=DEFAULT_MIN_CONFIDENCE if min_confidence is None else min_confidence)
+    area_cols = {area_count_col(area) for area in AREAS}
     for rows, summary in results:
-        counts = Counter({key[2:]: n for key, n in summary.items() if key.startswith("n_") and n})
-        batch.reports.append(ReportCounts(summary[SOURCE_COL], counts, sum(counts.values())))
+        # n_<label> are the label counts; n_不足_<area> also start with n_ but count areas.
+        counts = Counter({key[2:]: n for key, n in summary.items() if key.startswith("n_") and key not in area_cols and n})
+        batch.reports.append(ReportCounts(summary[SOURCE_COL], counts, summary[SENTENCES_COL]))
         batch.rows.extend(Row(r[SOURCE_COL], r[INDEX_COL], r.get(HEADING_COL) or "", r[TEXT_COL], r[LABEL_COL],
                               r[CONFIDENCE_COL]) for r in rows)
     return batch
