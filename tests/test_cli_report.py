@@ -112,6 +112,24 @@ def test_predict_html_counts_labels_not_the_summary_s_area_columns(area_model_di
         assert f'<span class=n>{n:,}</span>' in text and f'title="{row["n_不足"]} of {n} sentences"' in text
 
 
+def test_predict_html_counts_areas_of_every_sentence_even_under_only_and_area(area_model_dir, tmp_path):
+    from test_report import area_table
+
+    page, out, summary = tmp_path / "p.html", tmp_path / "t.jsonl", tmp_path / "s.csv"
+    result = runner.invoke(app, ["predict", "--model", str(area_model_dir), *map(str, SEEDS), "--only", "不足", "--area", "行政执法",
+                                 "-o", str(out), "--summary", str(summary), "--html", str(page), "-q"])
+    assert result.exit_code == 0, result.output
+    kept = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert kept and {r["area"] for r in kept} == {"行政执法"} and blob(page)["t"] == [r["text"] for r in kept]
+    rows = list(csv.DictReader(summary.read_text(encoding="utf-8-sig").splitlines()))
+    assert sum(int(row[area_count_col(a)]) for row in rows for a in AREAS if a != "行政执法"), "other areas should be counted"
+    head, table = area_table(page.read_text(encoding="utf-8"))
+    assert head == ["report", "不足", *AREAS]
+    for row, (name, cells, _) in zip(rows, table):  # the summary's counts, not the rows --only and --area kept
+        assert cells == [row["n_不足"], *(row[area_count_col(a)] for a in AREAS)]
+    assert table[-1][1] == [str(sum(int(row[col]) for row in rows)) for col in ["n_不足", *map(area_count_col, AREAS)]]
+
+
 def test_predict_html_checks_its_target_before_any_work(trained_model_dir, tmp_path):
     out = tmp_path / "t.csv"
     bad = runner.invoke(app, ["predict", "--model", str(trained_model_dir), "--text", "一句。", "--html", str(tmp_path / "p.txt")])
