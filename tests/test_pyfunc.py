@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 from mlflow.exceptions import MlflowException
 
+from fazhi.modeling.model import DEFAULTS
 from fazhi.config import LABELS, PROJECT_ROOT
 from fazhi.store.persist import load
 from fazhi.tracking.registry import requirements
@@ -93,7 +94,8 @@ def test_the_logged_model_is_code_plus_a_classifier_with_pinned_requirements(reg
     reqs = (local / "requirements.txt").read_text("utf-8").split()
     names = [r.split("==")[0] for r in reqs]
     assert all("==" in r for r in reqs) and {"mlflow", "scikit-learn", "numpy", "scipy", "joblib", "pandas"} <= set(names)
-    assert "jieba" not in names and "fazhi" not in names  # the default model reads characters only
+    assert "fazhi" not in names
+    assert ("jieba" in names) == (DEFAULTS.feature_set != "chars")  # installed only for a model that reads words
     info = mlflow.models.get_model_info(registered.model_uri)
     assert [c["name"] for c in info.signature.outputs.to_dict()] == COLUMNS
     from fazhi.modeling.model import build_pipeline
