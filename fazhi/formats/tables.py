@@ -2,6 +2,11 @@
 
 Values are read as a CSV gives them: strings, "" for a JSON null. A ragged row (more or
 fewer fields than the header) is an error, not a silently shifted record.
+
+The formula guard lives here, beside the reader that undoes it: fazhi's CSV writers put a
+' before a text cell a spreadsheet would run as a formula (`guard`), and every CSV read
+here loses that ' again (`unguard`), so a text makes the round trip unchanged, through
+`data segment`, `data import`, `predict` and back into `train`, `data check`, `evaluate`.
 """
 
 from __future__ import annotations
@@ -17,6 +22,21 @@ from fazhi.formats.decode import decode
 from fazhi.segment import normalize
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
+
+# A cell starting with one of these is run as a formula by Excel or LibreOffice.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def guard(value: str) -> str:
+    """A CSV text cell a spreadsheet shows as text: a leading ' before a formula start
+    (OWASP's advice against formula injection). A text that itself starts with ' gets one
+    too, so `unguard` can tell the guard from the text."""
+    return "'" + value if value.startswith(FORMULA_START) or value.startswith("'") else value
+
+
+def unguard(value: str) -> str:
+    """A CSV cell as it was before `guard`: one leading ' removed before a formula start or a '."""
+    return value[1:] if value[:1] == "'" and value[1:2] and (value[1] in FORMULA_START or value[1] == "'") else value
 
 
 def read_raw(path: Path) -> bytes:
@@ -62,7 +82,9 @@ def read_table(path: Path, raw: bytes | None = None, utf8_only: bool = False) ->
     text = normalize(text)
     if path.suffix.lower() in JSONL_SUFFIXES:
         return _jsonl_rows(path, text)
-    return _csv_rows(path, text, "\t" if path.suffix.lower() == ".tsv" else ",")
+    if path.suffix.lower() == ".tsv":
+        return _csv_rows(path, text, "\t")
+    return [{k: unguard(v) for k, v in row.items()} for row in _csv_rows(path, text, ",")]
 
 
 def _csv_rows(path: Path, text: str, delimiter: str) -> list[dict[str, str]]:

@@ -20,7 +20,6 @@ from fazhi.config import (
 )
 from fazhi.errors import FazhiError, ReadError
 from fazhi.formats import OUTPUT_FORMATS
-from fazhi.formats.writers import read_back
 
 TAGGED_FORMATS = tuple(OUTPUT_FORMATS)  # what predict writes, this module reads back
 REQUIRED = (SOURCE_COL, INDEX_COL, TEXT_COL, LABEL_COL, CONFIDENCE_COL)
@@ -149,9 +148,7 @@ def _rows(path: Path) -> list[Row]:
     if suffix in (".csv", ".jsonl"):
         from fazhi.formats.tables import read_table
 
-        records = read_table(path)
-        if suffix == ".csv":  # predict's CSV writer puts a ' before a formula start in every text cell
-            records = [{k: read_back(v) if isinstance(v, str) else v for k, v in rec.items()} for rec in records]
+        records = read_table(path)  # without the ' predict's CSV writer puts before a formula start
     else:
         records = _binary_records(path, suffix)
     if not records:
