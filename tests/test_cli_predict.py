@@ -555,3 +555,27 @@ def test_at_an_80_column_terminal_errors_stay_off_the_progress_bar_and_the_summa
     assert len(rows) == 6, table  # one line per report: nothing wrapped
     assert max(len(line.rstrip()) + sum(0x2E80 < ord(c) for c in line.rstrip()) for line in table) <= 80
     assert table[1].split() == ["report", "n", "普法", "执法", "矛盾", "营商", "不足", "其他"]
+
+
+def csv_rows(path):
+    return list(csv.DictReader(path.read_text(encoding="utf-8-sig").splitlines()))
+
+
+def test_fazhi_outputs_in_an_input_folder_are_skipped_and_named(model_dir, tmp_path):
+    # Tagging a folder into itself, then again under another name: the first run's rows
+    # and summary were read as a 606-sentence report, and the summary failed (no column 'text').
+    d = tmp_path / "inplace"
+    d.mkdir()
+    report = mk.txt(d / "甲区.txt")
+    first = predict(model_dir, d, "-o", d / "tagged.csv", "--summary", d / "summary.jsonl")
+    assert first.exit_code == 0, first.output
+    sentences = len(csv_rows(d / "tagged.csv"))
+    table = mk.write_rows(d / "mine.csv", [{"report_id": "乙区", "text": "开展普法。"}], columns=("report_id", "text"))
+    again = predict(model_dir, f"{d}/*", "-o", d / "again.csv", "--summary", d / "again-summary.csv")
+    assert again.exit_code == 0, again.output
+    assert f"skipped 2 files: 2 fazhi outputs ({d / 'summary.jsonl'}, {d / 'tagged.csv'})" in again.stderr
+    rows = csv_rows(d / "again.csv")
+    assert {r["source"] for r in rows} == {str(report), f"{table}#乙区"} and len(rows) == sentences + 1
+    # Named as an INPUT, such a file is still tried (and says what it lacks).
+    named = predict(model_dir, d / "tagged.csv", "-o", d / "named.csv", "--text-column", "text")
+    assert named.exit_code == 0 and "skipped" not in named.stderr

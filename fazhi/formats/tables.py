@@ -121,5 +121,35 @@ def _jsonl_rows(path: Path, text: str) -> list[dict[str, str]]:
     return rows
 
 
+def header(path: Path) -> list[str]:
+    """The column names of a CSV, TSV or JSONL file from its first line alone (the first
+    64 KiB read); [] if that cannot be read: reading the whole file says why."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(1 << 16)
+    except OSError:
+        return []
+    line = head.split(b"\n", 1)[0]
+    for encoding in ("utf-8-sig", "gb18030", "utf-16"):
+        try:
+            text = line.decode(encoding).strip("\r")
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        return []
+    if path.suffix.lower() in JSONL_SUFFIXES:
+        try:
+            row = json.loads(text)
+        except (ValueError, RecursionError):
+            return []
+        return [str(k) for k in row] if isinstance(row, dict) else []
+    try:
+        return next(csv.reader([text], delimiter="\t" if path.suffix.lower() == ".tsv" else ","), [])
+    except csv.Error:
+        return []
+
+
 def columns(rows: list[dict[str, str]]) -> list[str]:
     return list(rows[0]) if rows else []
