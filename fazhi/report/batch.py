@@ -161,7 +161,7 @@ def _rows(path: Path) -> list[Row]:
     for line, rec in enumerate(records, start=2):
         try:
             sentence, confidence = int(float(rec[INDEX_COL])), float(rec[CONFIDENCE_COL])
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # int(float("inf")) overflows, int(float("nan")) is a ValueError
             raise ReadError(f"{path}: row {line - 1}: sentence or confidence is not a number") from None
         if not 0.0 <= confidence <= 1.0:
             raise ReadError(f"{path}: row {line - 1}: confidence {confidence} is not between 0 and 1")
