@@ -579,3 +579,17 @@ def test_fazhi_outputs_in_an_input_folder_are_skipped_and_named(model_dir, tmp_p
     # Named as an INPUT, such a file is still tried (and says what it lacks).
     named = predict(model_dir, d / "tagged.csv", "-o", d / "named.csv", "--text-column", "text")
     assert named.exit_code == 0 and "skipped" not in named.stderr
+
+
+def test_spans_cut_for_length_are_counted_in_one_line_per_file(model_dir, tmp_path):
+    # A page without punctuation became thousands of "sentences" without a word.
+    long = tmp_path / "long.txt"
+    long.write_text("依法行政" * 400 + "。\n" + "开展普法宣传" * 200 + "\n短句。\n", encoding="utf-8")
+    plain = mk.txt(tmp_path / "plain.txt")
+    out = tmp_path / "out.csv"
+    result = predict(model_dir, long, plain, "-o", out, "-q")
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.stderr.splitlines() if "cut" in line]
+    assert notes == [f"warning: {long}: 2 spans longer than 500 characters cut into 7 pieces "
+                     "(a table or a page without punctuation?)"]
+    assert sum(r["source"] == str(long) for r in csv_rows(out)) == 7 + 1

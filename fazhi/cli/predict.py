@@ -16,7 +16,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from fazhi.cli.common import ExcludeOpt, IncludeOpt, ModelOpt, app, fail, input_patterns, progress, say, user_errors
-from fazhi.config import LABELS, SENTENCES_COL, SOURCE_COL, TEXT_COL, UNCERTAIN_COL, short_label
+from fazhi.config import LABELS, MAX_SENTENCE_CHARS, SENTENCES_COL, SOURCE_COL, TEXT_COL, UNCERTAIN_COL, short_label
 from fazhi.errors import FazhiError, OutputError
 from fazhi.interrupts import Stop
 from fazhi.formats import INPUT_FORMATS, OUTPUT_FORMATS, suffix_list
@@ -146,6 +146,10 @@ def _run(reports, tagger, output: Path | None, summary: Path | None, quiet: bool
                 say(f"error: {result.error}")  # above the progress bar, never on its line
             else:
                 tagged += 1
+                if result.cut[0]:
+                    spans, pieces = result.cut
+                    say(f"warning: {result.summary[SOURCE_COL]}: {spans} span{'s' if spans != 1 else ''} longer than "
+                        f"{MAX_SENTENCE_CHARS} characters cut into {pieces} pieces (a table or a page without punctuation?)")
                 rows_out.write(result.rows)
                 if page is not None:
                     page.append((result.rows, result.summary))
