@@ -112,6 +112,18 @@ def pdf(path: Path, owner_password: str | None = None) -> Path:
     return path
 
 
+def pdf_bad_font_box(path: Path) -> Path:
+    """The text-layer PDF whose font descriptor's FontBBox is no rectangle (a name of the
+    same length, so the cross-reference offsets stay right): pdfminer logs a warning for
+    every use of the font, as for some PDFs found in the wild."""
+    import re
+
+    raw = pdf(path).read_bytes()
+    box = re.search(rb"/FontBBox (\[[^\]]*\])", raw).group(1)
+    path.write_bytes(raw.replace(box, b"/" + b"X" * (len(box) - 1)))
+    return path
+
+
 PDF_PARAGRAPH = SENTENCE_1 + SENTENCE_2 + SENTENCE_1 + SENTENCE_2
 
 

@@ -593,3 +593,17 @@ def test_spans_cut_for_length_are_counted_in_one_line_per_file(model_dir, tmp_pa
     assert notes == [f"warning: {long}: 2 spans longer than 500 characters cut into 7 pieces "
                      "(a table or a page without punctuation?)"]
     assert sum(r["source"] == str(long) for r in csv_rows(out)) == 7 + 1
+
+
+def test_library_warnings_about_a_pdf_stay_silent_unless_verbose(model_dir, tmp_path):
+    # pdfminer logged "Could not get FontBBox from font descriptor …" 80 times on a quiet run.
+    report = mk.pdf_bad_font_box(tmp_path / "bad.pdf")
+    fazhi = str(Path(sys.executable).with_name("fazhi"))
+    command = [fazhi, "predict", "--model", str(model_dir), str(report), "-q"]
+    quiet = subprocess.run([*command, "-o", str(tmp_path / "a.csv")], capture_output=True, text=True, timeout=120)
+    assert quiet.returncode == 0 and quiet.stderr == "", quiet.stderr
+    loud = subprocess.run([*command, "-o", str(tmp_path / "b.csv"), "--verbose"], capture_output=True, text=True, timeout=120)
+    assert loud.returncode == 0 and "Could not get FontBBox" in loud.stderr, loud.stderr
+    segment = subprocess.run([fazhi, "data", "segment", str(report), "-o", str(tmp_path / "s.csv")],
+                             capture_output=True, text=True, timeout=120)
+    assert segment.returncode == 0 and "FontBBox" not in segment.stderr, segment.stderr

@@ -108,20 +108,24 @@ def say(message: str) -> None:
 @contextlib.contextmanager
 def verbosity(verbose: bool) -> Iterator[None]:
     """--verbose: MLflow's own messages ("Successfully registered model …", server logs) and
-    every library warning are shown. Without it fazhi.tracking.log keeps them off the terminal."""
+    every library warning (pdfminer's about fonts too) are shown. Without it fazhi.tracking.log keeps them off the terminal."""
     if not verbose:
         yield
         return
     saved_env, logger = os.environ.get("MLFLOW_LOGGING_LEVEL"), logging.getLogger("mlflow")
     saved_level = logger.level
+    pdf_logger = logging.getLogger("pdfminer")  # fazhi.formats.pdf keeps it at ERROR otherwise
+    saved_pdf_level = pdf_logger.level
     os.environ["MLFLOW_LOGGING_LEVEL"] = "INFO"  # read when fazhi.tracking.log imports MLflow
     logger.setLevel(logging.INFO)  # if it was imported already
+    pdf_logger.setLevel(logging.WARNING)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("default")
             yield
     finally:
         logger.setLevel(saved_level)
+        pdf_logger.setLevel(saved_pdf_level)
         if saved_env is None:
             os.environ.pop("MLFLOW_LOGGING_LEVEL", None)
         else:

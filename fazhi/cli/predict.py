@@ -15,7 +15,9 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from fazhi.cli.common import ExcludeOpt, IncludeOpt, ModelOpt, app, fail, input_patterns, progress, say, user_errors
+from fazhi.cli.common import (
+    ExcludeOpt, IncludeOpt, ModelOpt, VerboseOpt, app, fail, input_patterns, progress, say, user_errors, verbosity,
+)
 from fazhi.config import LABELS, MAX_SENTENCE_CHARS, SENTENCES_COL, SOURCE_COL, TEXT_COL, UNCERTAIN_COL, short_label
 from fazhi.errors import FazhiError, OutputError
 from fazhi.interrupts import Stop
@@ -47,6 +49,7 @@ def predict(
     explain: Annotated[bool, typer.Option("--explain", help="Add an `explanation` column: the features that pushed each sentence most towards its label, with weights (beneath the row on a terminal).")] = False,
     text_column: Annotated[str, typer.Option(help="Column holding the sentences in sentence tables.")] = TEXT_COL,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no closing count; errors are still shown.")] = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Tag every sentence of reports with its topic (普法宣传 行政执法 矛盾化解 营商环境 不足 其他).
 
@@ -85,8 +88,9 @@ def predict(
         say(skipped_line(skipped))
     pages: list[Path] = []  # the --html page, once written: an interruption from then on keeps it
     try:
-        failed, tagged, rows = _run(reports, tagger, output, summary, quiet, html, [*(inputs or []), *(['--text'] if text else [])],
-                                    pages)
+        with verbosity(verbose):
+            failed, tagged, rows = _run(reports, tagger, output, summary, quiet, html,
+                                        [*(inputs or []), *(['--text'] if text else [])], pages)
     except NothingTagged as nothing:
         failed, tagged, rows = nothing.failed, 0, 0
     except FazhiError as exc:  # outputs are left as they were
