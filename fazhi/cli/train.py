@@ -10,7 +10,7 @@ import typer
 
 from fazhi.modeling.classifiers import CLASSIFIERS
 from fazhi.cli.common import (
-    C_HELP, Calibration, Classifier, ClassWeight, DataOpt, ExperimentOpt, FeatureSet, JobsOpt, OldHeadingOpt,
+    C_HELP, Calibration, Classifier, ClassWeight, DataOpt, ExperimentOpt, FeatureSet, ForceOpt, JobsOpt, OldHeadingOpt,
     OldHeadingWeightOpt, RunNameOpt, SectionOpt, SupplementOpt, UriOpt, VerboseOpt, app, check_output, deprecated, fail, make_tracker,
     progress,
     user_errors, verbosity, write_text_output,
@@ -147,6 +147,7 @@ def sweep(
     tracking_uri: UriOpt = None,
     track: Annotated[bool, typer.Option("--track/--no-track", help="Log a parent run with one nested run per configuration.")] = True,
     output: Annotated[Optional[Path], typer.Option("--output", help="Also write the ranked table (Markdown) to this file.")] = None,
+    force: ForceOpt = False,
     jobs: JobsOpt = 2,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -157,7 +158,7 @@ def sweep(
     from fazhi.modeling.sweep import grid_configs
     from fazhi.modeling.sweep import sweep as run_sweep
 
-    check_output(output, data)
+    check_output(output, data, force)
     try:
         feats, clfs, cvals = _split(features), _split(classifiers), _split(Cs, float)
     except ValueError:
@@ -179,7 +180,7 @@ def sweep(
         raise
     typer.echo(result.table)
     if output is not None:
-        write_text_output(output, result.table)
+        write_text_output(output, result.table, "the ranked table (Markdown)")
     if result.run_id is not None:
         from fazhi.config import tracking_uri as store
         from fazhi.tracking.ui import compare_url, ui_base
