@@ -607,3 +607,19 @@ def test_library_warnings_about_a_pdf_stay_silent_unless_verbose(model_dir, tmp_
     segment = subprocess.run([fazhi, "data", "segment", str(report), "-o", str(tmp_path / "s.csv")],
                              capture_output=True, text=True, timeout=120)
     assert segment.returncode == 0 and "FontBBox" not in segment.stderr, segment.stderr
+
+
+def test_the_xlsx_has_a_frozen_header_sized_columns_and_wrapped_text(model_dir, reports, tmp_path):
+    from openpyxl import load_workbook
+
+    out = tmp_path / "tagged.xlsx"
+    assert predict(model_dir, reports[0], "-o", out, "--proba", "-q").exit_code == 0
+    sheet = load_workbook(out).worksheets[0]
+    assert sheet.freeze_panes == "A2"  # the header stays in sight while scrolling
+    header = [c.value for c in sheet[1]]
+    widths = {name: sheet.column_dimensions[chr(ord("A") + i)].width for i, name in enumerate(header)}
+    assert widths["text"] >= 60 and widths["source"] >= 20 and 6 <= widths["sentence"] <= 12, widths
+    assert all(w for w in widths.values()), widths
+    text = header.index("text")
+    assert all(row[text].alignment.wrap_text for row in sheet.iter_rows(min_row=2))
+    assert not any(row[0].alignment.wrap_text for row in sheet.iter_rows(min_row=2))
