@@ -317,3 +317,14 @@ def test_two_first_trains_on_a_new_store_both_succeed(tmp_path, small_corpus):
         client = MlflowClient(uri)
         runs = client.search_runs([e.experiment_id for e in client.search_experiments()])
         assert sorted((r.info.run_name, r.info.status) for r in runs) == [("t0", "FINISHED"), ("t1", "FINISHED")]
+
+
+def test_training_names_the_registered_version_and_whether_it_is_the_champion(tracked):
+    # It printed "model models:/m-47d1…", MLflow's internal id, which no other command takes.
+    client = tracked["client"]
+    versions = {mv.run_id: mv.version for mv in client.search_model_versions(f"name='{REGISTERED_MODEL}'")}
+    for name, output, champion in zip(("good", "worse", "promoted"), tracked["outputs"], ("the champion", "not the champion", "the champion")):
+        run = _run(tracked, name)
+        line = next(x for x in output.stdout.splitlines() if x.startswith("MLflow run "))
+        assert line == f"MLflow run {run.info.run_id}; model {REGISTERED_MODEL} v{versions[run.info.run_id]}, {champion}", line
+        assert "models:/m-" not in output.stdout

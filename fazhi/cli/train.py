@@ -109,7 +109,12 @@ def _report(dataset, result) -> None:
     typer.echo(format_variants(result.cv.variants))
     typer.echo(format_calibration(result.cv.calibration()))
     if result.mlflow:
-        typer.echo(f"MLflow run {result.mlflow['run_id']}; model {result.mlflow['model_uri']}")
+        # The registered name and version, as `--model models:/fazhi-sentence/3` takes them
+        # (the logged model's own models:/m-… id is MLflow's internal handle).
+        from fazhi.config import REGISTERED_MODEL
+
+        champion = "the champion" if result.mlflow["promoted"] else "not the champion"
+        typer.echo(f"MLflow run {result.mlflow['run_id']}; model {REGISTERED_MODEL} v{result.mlflow['version']}, {champion}")
         typer.echo(result.mlflow["promotion"])
     typer.echo(f"saved {result.saved}")
     typer.echo(result.champion.message)
