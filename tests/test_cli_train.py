@@ -443,3 +443,32 @@ def test_evaluate_and_sweep_never_replace_a_file_without_force_and_name_each_fil
     swept = run(*sweep, "--force")
     assert swept.exit_code == 0, swept.stderr
     assert f"{table}: the ranked table (Markdown)" in swept.stderr and "logreg" in table.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("host", "polled"), [("::", "[::1]"), ("0.0.0.0", "127.0.0.1")])
+def test_ui_on_every_interface_answers_on_loopback_and_warns_that_the_store_is_reachable(tmp_path, host, polled):
+    # --host :: printed no address and gave up after 180 s, polling 127.0.0.1 while
+    # [::1] answered; --host 0.0.0.0 said nothing of the unauthenticated store it opened.
+    import queue
+    import threading
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    port = _free_port()
+    fazhi = Path(sys.executable).with_name("fazhi")
+    proc = subprocess.Popen([str(fazhi), "ui", "--tracking-uri", uri, "--host", host, "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: lines.put(proc.stdout.readline()), daemon=True).start()
+    try:
+        line = lines.get(timeout=120)  # printed once the server answers (~10 s here)
+        assert line.startswith(f"MLflow UI on http://{polled}:{port}/#/experiments/"), line
+        urllib.request.urlopen(f"http://{polled}:{port}/health", timeout=10).read()
+        proc.terminate()
+        assert proc.wait(timeout=30) == 0
+        warning = proc.stderr.read().splitlines()
+        assert len(warning) == 1 and warning[0].startswith(f"warning: listening on {host}: "), warning
+        assert "without a password" in warning[0] and tmp_path.name in warning[0]
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, 15)
+            proc.wait(timeout=30)
