@@ -15,6 +15,7 @@ import csv
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 from fazhi.config import MAX_INPUT_BYTES
 from fazhi.errors import ReadError
@@ -39,11 +40,44 @@ def unguard(value: str) -> str:
     return value[1:] if value[:1] == "'" and value[1:2] and (value[1] in FORMULA_START or value[1] == "'") else value
 
 
+def read_limited(fh: Any, limit: int = MAX_INPUT_BYTES + 1) -> bytes:
+    """At most `limit` bytes of an open binary file, until its end.
+
+    A regular file is read at once. A pipe, FIFO or terminal is read in chunks, waiting
+    at most WAIT_S at a time: a signal that lands just before a blocking read() (or on
+    another thread: numpy's) would not interrupt it, and Ctrl-C or SIGTERM would wait
+    for the writer. Returning to Python between waits lets fazhi.interrupts' handler run."""
+    import os
+    import select
+    import stat
+
+    try:
+        fd = fh.fileno()
+    except (OSError, ValueError, AttributeError):  # io.UnsupportedOperation: an in-memory stream (tests' CliRunner)
+        return fh.read(limit)
+    if os.name != "posix" or stat.S_ISREG(os.fstat(fd).st_mode):
+        return fh.read(limit)  # nothing was read through fh before: its buffer is empty, os.read below is safe
+    chunks, size = [], 0
+    while size < limit:
+        ready, _, _ = select.select([fd], [], [], WAIT_S)
+        if not ready:
+            continue  # the pending signal handlers run here, between two waits
+        chunk = os.read(fd, min(1 << 20, limit - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+WAIT_S = 0.2
+
+
 def read_raw(path: Path) -> bytes:
     """The bytes of a non-empty file, or a one-line ReadError."""
     try:
         with open(path, "rb") as fh:
-            raw = fh.read(MAX_INPUT_BYTES + 1)
+            raw = read_limited(fh)
     except FileNotFoundError:
         raise ReadError(f"{path}: no such file") from None
     except IsADirectoryError:

@@ -218,8 +218,11 @@ def _matches(parts: tuple[str, ...], pats: tuple[str, ...]) -> bool:
 
 def read_stdin() -> bytes:
     """Standard input, one byte past the input limit at most: enough for the reader to
-    refuse it as too big, never the whole of an endless stream."""
-    return sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+    refuse it as too big, never the whole of an endless stream; read so that Ctrl-C
+    stops a wait for a writer that sends nothing (read_limited)."""
+    from fazhi.formats.tables import read_limited
+
+    return read_limited(sys.stdin.buffer, MAX_INPUT_BYTES + 1)
 
 
 def expand_inputs(
