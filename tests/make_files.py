@@ -112,6 +112,18 @@ def pdf(path: Path, owner_password: str | None = None) -> Path:
     return path
 
 
+def pdf_bad_font_box(path: Path) -> Path:
+    """The text-layer PDF whose font descriptor's FontBBox is no rectangle (a name of the
+    same length, so the cross-reference offsets stay right): pdfminer logs a warning for
+    every use of the font, as for some PDFs found in the wild."""
+    import re
+
+    raw = pdf(path).read_bytes()
+    box = re.search(rb"/FontBBox (\[[^\]]*\])", raw).group(1)
+    path.write_bytes(raw.replace(box, b"/" + b"X" * (len(box) - 1)))
+    return path
+
+
 PDF_PARAGRAPH = SENTENCE_1 + SENTENCE_2 + SENTENCE_1 + SENTENCE_2
 
 
@@ -146,6 +158,28 @@ def corrupt_docx(path: Path) -> Path:
 
 def truncated_docx(path: Path, good: Path) -> Path:
     path.write_bytes(good.read_bytes()[:500])
+    return path
+
+
+def doc(path: Path) -> Path:
+    """An old Word file's container: a minimal valid OLE2 compound file (512-byte
+    sectors: the header, one FAT sector, one directory sector) holding an empty
+    WordDocument stream, as Word 97-2003 .doc files do (no tool here writes real .doc)."""
+    import struct
+
+    end, free, fat_sector = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD
+    header = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(16)
+              + struct.pack("<HHHHH6sIIIIIIIII", 0x3E, 3, 0xFFFE, 9, 6, bytes(6), 0, 1, 1, 0, 4096, end, 0, end, 0)
+              + struct.pack("<I", 0) + struct.pack("<108I", *[free] * 108))
+    fat = struct.pack("<128I", fat_sector, end, *[free] * 126)
+
+    def entry(name: str, kind: int, child: int, size: int = 0, start: int = end) -> bytes:
+        raw = name.encode("utf-16-le") + b"\0\0"
+        return (raw.ljust(64, b"\0") + struct.pack("<HBBIII", len(raw), kind, 1, free, free, child)
+                + bytes(16 + 4 + 16) + struct.pack("<IQ", start, size))
+
+    directory = entry("Root Entry", 5, 1) + entry("WordDocument", 2, free) + bytes(256)
+    path.write_bytes(header + fat + directory)
     return path
 
 

@@ -23,8 +23,8 @@ def fazhi(*args: str, tmpdir: Path, cwd: Path, **popen) -> subprocess.Popen:
     """`fazhi ARGS` with its own TMPDIR (to see what it leaves in the system temp folder)."""
     env = {**os.environ, "TMPDIR": str(tmpdir), "PYTHONUNBUFFERED": "1"}
     env.pop("MLFLOW_TRACKING_URI", None)
-    return subprocess.Popen([FAZHI, *args], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, **popen)
+    return subprocess.Popen([FAZHI, *args], cwd=cwd, env=env, text=True,
+                            **{"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, **popen})
 
 
 @contextmanager
@@ -53,6 +53,26 @@ def wait_for(condition: Callable[[], object], timeout: float, what: str, proc: s
             raise AssertionError(f"fazhi ended (exit {proc.returncode}) before {what}: {proc.stderr.read()}")
         time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+def held_open(fifo: Path, proc: subprocess.Popen, timeout: float = 120) -> int:
+    """Wait until `proc` opens the named pipe `fifo` for reading, and return our writing
+    end (close it when done). Until then opening it for writing without blocking fails
+    (ENXIO); from then on the reader waits for data for as long as the fd stays open:
+    a window in which a signal is certain to find fazhi at work, on any machine load."""
+    import errno
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            return os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError as exc:
+            if exc.errno != errno.ENXIO:
+                raise
+        if proc.poll() is not None:
+            raise AssertionError(f"fazhi ended (exit {proc.returncode}) before reading {fifo}: {proc.stderr.read()}")
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for fazhi to read {fifo}")
 
 
 def _stat(pid: int) -> tuple[int, str] | None:

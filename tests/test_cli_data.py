@@ -1,5 +1,6 @@
 """`fazhi data check | segment | agreement` on the bundled corpus and on broken files."""
 
+import csv
 import json
 
 import pytest
@@ -291,3 +292,58 @@ def test_suggest_takes_include_and_exclude_and_names_labeled_files_with_labeled(
     assert old.exit_code == 0, old.output
     assert "warning" not in old.stderr
     assert "1 already labeled" in old.stderr
+
+
+FORMULA_REPORT = ('一、依法行政\n'
+                  '=HYPERLINK("http://evil.example","点我")。\n'
+                  '+SUM(1,2)依法行政。\n'
+                  "@推进普法。\n"
+                  "'+引号开头的句子。\n")
+
+
+def test_segment_guards_formula_cells_and_every_reader_gives_the_text_back(tmp_path):
+    # The file users open in a spreadsheet to label: a cell starting with = + @ must not run.
+    report = tmp_path / "formula.txt"
+    report.write_text(FORMULA_REPORT, encoding="utf-8")
+    out = tmp_path / "seg.csv"
+    assert run("data", "segment", str(report), "-o", str(out)).exit_code == 0
+    raw = list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))[1:]
+    cells = [c for row in raw for c in row]
+    assert not [c for c in cells if c[:1] in ("=", "+", "@")], cells
+    assert "'=HYPERLINK(\"http://evil.example\",\"点我\")。" in cells
+    texts = [r["text"] for r in read_rows(out)]  # what train, data check and evaluate read
+    assert texts[1] == '=HYPERLINK("http://evil.example","点我")。' and "+SUM(1,2)依法行政。" in texts
+    assert "'+引号开头的句子。" in texts  # a text starting with ' keeps it
+
+
+def test_import_guards_formulas_and_train_check_evaluate_read_the_original_text(tmp_path, corpus_file):
+    from fazhi.corpus.dataset import read_labeled_files
+
+    texts = ['=HYPERLINK("http://evil.example","点我")', "+SUM(1,2)依法行政。", "'=引号开头。"]
+    tasks = [ls_task(i, t, "不足") for i, t in enumerate(texts, start=1)]
+    tasks[0]["data"]["heading"] = tasks[0]["data"]["section"] = "=1+1"
+    export = tmp_path / "formula.json"
+    export.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "mine.csv"
+    assert run("data", "import", str(export), "-o", str(out)).exit_code == 0
+    assert "'=HYPERLINK" in out.read_text(encoding="utf-8-sig")
+    data = read_labeled_files([corpus_file, out], require_groups=True, strict=True)  # train and evaluate read this
+    assert list(data.X[-3:, 0]) == texts and data.X[-3, 1] == "=1+1" and data.headings[-3] == "=1+1"
+    rows = read_rows(out)  # data check reads this
+    assert [r["text"] for r in rows] == texts
+
+
+def test_import_skip_bad_skips_only_a_task_without_data_and_names_it(tmp_path):
+    # One task without data used to make the whole file read as JSON-MIN: "no text column".
+    tasks = [ls_task(1, "开展宪法宣传周活动。", "普法宣传"), ls_task(2, "执法队伍力量薄弱。", "不足"),
+             {"id": 3, "annotations": [{"id": 3, "result": []}]}, ls_task(4, "组织学法活动。", "普法宣传")]
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "mine.csv"
+    stopped = run("data", "import", str(export), "-o", str(out))
+    assert stopped.exit_code == 1 and not out.exists()
+    assert stopped.output.strip().splitlines() == [f"error: {export}: task 3: not a Label Studio task: no data (the task's text and section) (--skip-bad skips it)"]
+    result = run("data", "import", str(export), "-o", str(out), "--skip-bad")
+    assert result.exit_code == 0, result.output
+    assert f"warning: skipped {export}: task 3: not a Label Studio task: no data" in result.output
+    assert [r["text"] for r in read_rows(out)] == ["开展宪法宣传周活动。", "执法队伍力量薄弱。", "组织学法活动。"]

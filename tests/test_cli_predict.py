@@ -555,3 +555,71 @@ def test_at_an_80_column_terminal_errors_stay_off_the_progress_bar_and_the_summa
     assert len(rows) == 6, table  # one line per report: nothing wrapped
     assert max(len(line.rstrip()) + sum(0x2E80 < ord(c) for c in line.rstrip()) for line in table) <= 80
     assert table[1].split() == ["report", "n", "普法", "执法", "矛盾", "营商", "不足", "其他"]
+
+
+def csv_rows(path):
+    return list(csv.DictReader(path.read_text(encoding="utf-8-sig").splitlines()))
+
+
+def test_fazhi_outputs_in_an_input_folder_are_skipped_and_named(model_dir, tmp_path):
+    # Tagging a folder into itself, then again under another name: the first run's rows
+    # and summary were read as a 606-sentence report, and the summary failed (no column 'text').
+    d = tmp_path / "inplace"
+    d.mkdir()
+    report = mk.txt(d / "甲区.txt")
+    first = predict(model_dir, d, "-o", d / "tagged.csv", "--summary", d / "summary.jsonl")
+    assert first.exit_code == 0, first.output
+    sentences = len(csv_rows(d / "tagged.csv"))
+    table = mk.write_rows(d / "mine.csv", [{"report_id": "乙区", "text": "开展普法。"}], columns=("report_id", "text"))
+    again = predict(model_dir, f"{d}/*", "-o", d / "again.csv", "--summary", d / "again-summary.csv")
+    assert again.exit_code == 0, again.output
+    assert f"skipped 2 files: 2 fazhi outputs ({d / 'summary.jsonl'}, {d / 'tagged.csv'})" in again.stderr
+    rows = csv_rows(d / "again.csv")
+    assert {r["source"] for r in rows} == {str(report), f"{table}#乙区"} and len(rows) == sentences + 1
+    # Named as an INPUT, such a file is still tried (and says what it lacks).
+    named = predict(model_dir, d / "tagged.csv", "-o", d / "named.csv", "--text-column", "text")
+    assert named.exit_code == 0 and "skipped" not in named.stderr
+
+
+def test_spans_cut_for_length_are_counted_in_one_line_per_file(model_dir, tmp_path):
+    # A page without punctuation became thousands of "sentences" without a word.
+    long = tmp_path / "long.txt"
+    long.write_text("依法行政" * 400 + "。\n" + "开展普法宣传" * 200 + "\n短句。\n", encoding="utf-8")
+    plain = mk.txt(tmp_path / "plain.txt")
+    out = tmp_path / "out.csv"
+    result = predict(model_dir, long, plain, "-o", out, "-q")
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.stderr.splitlines() if "cut" in line]
+    assert notes == [f"warning: {long}: 2 spans longer than 500 characters cut into 7 pieces "
+                     "(a table or a page without punctuation?)"]
+    assert sum(r["source"] == str(long) for r in csv_rows(out)) == 7 + 1
+
+
+def test_library_warnings_about_a_pdf_stay_silent_unless_verbose(model_dir, tmp_path):
+    # pdfminer logged "Could not get FontBBox from font descriptor …" 80 times on a quiet run.
+    report = mk.pdf_bad_font_box(tmp_path / "bad.pdf")
+    fazhi = str(Path(sys.executable).with_name("fazhi"))
+    command = [fazhi, "predict", "--model", str(model_dir), str(report), "-q"]
+    quiet = subprocess.run([*command, "-o", str(tmp_path / "a.csv")], capture_output=True, text=True, timeout=120)
+    assert quiet.returncode == 0 and quiet.stderr == "", quiet.stderr
+    loud = subprocess.run([*command, "-o", str(tmp_path / "b.csv"), "--verbose"], capture_output=True, text=True, timeout=120)
+    assert loud.returncode == 0 and "Could not get FontBBox" in loud.stderr, loud.stderr
+    segment = subprocess.run([fazhi, "data", "segment", str(report), "-o", str(tmp_path / "s.csv")],
+                             capture_output=True, text=True, timeout=120)
+    assert segment.returncode == 0 and "FontBBox" not in segment.stderr, segment.stderr
+
+
+def test_the_xlsx_has_a_frozen_header_sized_columns_and_wrapped_text(model_dir, reports, tmp_path):
+    from openpyxl import load_workbook
+
+    out = tmp_path / "tagged.xlsx"
+    assert predict(model_dir, reports[0], "-o", out, "--proba", "-q").exit_code == 0
+    sheet = load_workbook(out).worksheets[0]
+    assert sheet.freeze_panes == "A2"  # the header stays in sight while scrolling
+    header = [c.value for c in sheet[1]]
+    widths = {name: sheet.column_dimensions[chr(ord("A") + i)].width for i, name in enumerate(header)}
+    assert widths["text"] >= 60 and widths["source"] >= 20 and 6 <= widths["sentence"] <= 12, widths
+    assert all(w for w in widths.values()), widths
+    text = header.index("text")
+    assert all(row[text].alignment.wrap_text for row in sheet.iter_rows(min_row=2))
+    assert not any(row[0].alignment.wrap_text for row in sheet.iter_rows(min_row=2))

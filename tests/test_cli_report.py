@@ -166,3 +166,14 @@ def test_predict_html_without_output_still_sends_rows_down_a_pipe(trained_model_
 def test_predict_without_html_does_not_import_the_report(trained_model_dir):
     done = run_predict("--model", trained_model_dir, "--text", "普法宣传形式单一。")
     assert done.stdout.split("REPORT ")[1].strip() == "False", done.stderr
+
+
+def test_a_sentence_number_of_inf_is_one_line_and_the_file_left_out(tagged, tmp_path):
+    # int(float("inf")) raised OverflowError: a traceback, where nan was one line.
+    bad = tmp_path / "inf.csv"
+    bad.write_text("source,sentence,heading,text,label,confidence\na.txt,inf,,一句。,其他,0.9\n", encoding="utf-8")
+    page = tmp_path / "page.html"
+    result = runner.invoke(app, ["report", str(bad), str(tagged), "-o", str(page)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert f"error: {bad}: row 1: sentence or confidence is not a number" in result.stderr
+    assert "Traceback" not in result.output and page.exists() and result.exit_code == 1

@@ -415,3 +415,62 @@ def test_train_tune_prints_the_nested_figure_and_keeps_it_in_the_card(tmp_path, 
     card = persist.load(out / "t").card
     assert len(card["tuning"]["picks"]) == 3 and 0 <= card["tuning"]["nested"]["macro_f1"] <= 1
     assert f"{card['config']['feature_set']}+{card['config']['classifier']} C={card['config']['C']:g} wins" in result.output
+
+
+def test_evaluate_and_sweep_never_replace_a_file_without_force_and_name_each_file_written(tmp_path, trained_model_dir, small_corpus):
+    # One rule for every command that writes files (predict, report, data …): an existing
+    # output is replaced only with --force, and each file written is said in one line.
+    figures, errors = tmp_path / "metrics.json", tmp_path / "errors.xlsx"
+    args = ("evaluate", "--model", str(trained_model_dir), "--data", str(small_corpus), "--no-track",
+            "--output", str(figures), "--errors", str(errors))
+    first = run(*args)
+    assert first.exit_code == 0, first.stderr
+    assert f"{figures}: the figures as JSON" in first.stderr and f"{errors}: " in first.stderr
+    before = figures.read_bytes(), errors.read_bytes()
+    for target in (figures, errors):
+        other = errors if target == figures else figures
+        other.rename(other.with_suffix(".keep"))  # only `target` exists now
+        again = run(*args)
+        assert_one_line_error(again, f"{target}: exists (use --force to replace it)")
+        other.with_suffix(".keep").rename(other)
+    assert (figures.read_bytes(), errors.read_bytes()) == before
+    forced = run(*args, "--force")
+    assert forced.exit_code == 0 and f"{figures}: the figures as JSON" in forced.stderr
+    table = tmp_path / "sweep.md"
+    table.write_text("mine\n", encoding="utf-8")
+    sweep = ("sweep", "--data", str(small_corpus), "--no-track", "--features", "chars", "--classifiers", "logreg",
+             "--C", "1", "--jobs", "1", "--calibration", "none", "--output", str(table))
+    assert_one_line_error(run(*sweep), f"{table}: exists (use --force to replace it)")
+    assert table.read_text(encoding="utf-8") == "mine\n"
+    swept = run(*sweep, "--force")
+    assert swept.exit_code == 0, swept.stderr
+    assert f"{table}: the ranked table (Markdown)" in swept.stderr and "logreg" in table.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("host", "polled"), [("::", "[::1]"), ("0.0.0.0", "127.0.0.1")])
+def test_ui_on_every_interface_answers_on_loopback_and_warns_that_the_store_is_reachable(tmp_path, host, polled):
+    # --host :: printed no address and gave up after 180 s, polling 127.0.0.1 while
+    # [::1] answered; --host 0.0.0.0 said nothing of the unauthenticated store it opened.
+    import queue
+    import threading
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    port = _free_port()
+    fazhi = Path(sys.executable).with_name("fazhi")
+    proc = subprocess.Popen([str(fazhi), "ui", "--tracking-uri", uri, "--host", host, "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: lines.put(proc.stdout.readline()), daemon=True).start()
+    try:
+        line = lines.get(timeout=120)  # printed once the server answers (~10 s here)
+        assert line.startswith(f"MLflow UI on http://{polled}:{port}/#/experiments/"), line
+        urllib.request.urlopen(f"http://{polled}:{port}/health", timeout=10).read()
+        proc.terminate()
+        assert proc.wait(timeout=30) == 0
+        warning = proc.stderr.read().splitlines()
+        assert len(warning) == 1 and warning[0].startswith(f"warning: listening on {host}: "), warning
+        assert "without a password" in warning[0] and tmp_path.name in warning[0]
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, 15)
+            proc.wait(timeout=30)

@@ -160,3 +160,41 @@ def test_read_export_tells_json_from_json_min(tmp_path):
     flat = read_export(write_json(tmp_path / "b.json", [{**DATA, "id": 1, "label": "不足"}]))
     assert [(i.where.split(": ")[1], i.labels, i.data["text"]) for i in full + flat] == [
         ("task 1", ["不足"], DATA["text"]), ("task 1", ["不足"], DATA["text"])]
+
+
+def _malformed(**changes) -> dict:
+    t = task(7, annotation("不足"))
+    for key, value in changes.items():
+        if key == "result":
+            t["annotations"][0]["result"] = value
+        elif key == "value":
+            t["annotations"][0]["result"][0]["value"] = value
+        else:
+            t[key] = value
+    return t
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (_malformed(annotations=["不足"]), "annotation 1 is not a JSON object"),
+        (_malformed(annotations={"result": []}), "annotations is a JSON dict, not a list"),
+        (_malformed(result=["不足"]), "result is not a list of JSON objects"),
+        (_malformed(result={"value": 1}), "result is not a list of JSON objects"),
+        (_malformed(value=["不足"]), "a value is not a JSON object"),
+        (_malformed(value={"choices": "不足"}), "choices is not a list"),
+        (_malformed(data="普法"), "data is a JSON str, not an object"),
+        ({"id": 7, "annotations": [annotation("不足")]}, "no data"),
+        ("task 7", "not a task"),
+    ],
+)
+def test_a_malformed_task_is_one_line_naming_it_and_the_others_are_kept(tmp_path, bad, message):
+    # Hand-edited or foreign exports: each gave an AttributeError traceback before.
+    good = [task(i, annotation("普法宣传"), text=f"开展宪法宣传周活动{i}。") for i in (1, 2, 3)]
+    export = write_json(tmp_path / "export.json", [good[0], bad, *good[1:]])
+    result = import_exports([export])
+    assert len(result.problems) == 1 and "\n" not in result.problems[0], result.problems
+    where = f"task {7 if isinstance(bad, dict) else 2}"  # a task without an id is named by its place
+    assert result.problems[0].startswith((f"{export}: {where}:", f"{export}: {where} (")) and "not a Label Studio task" in result.problems[0]
+    assert message in result.problems[0]
+    assert [r["text"] for r in result.rows] == [f"开展宪法宣传周活动{i}。" for i in (1, 2, 3)]

@@ -75,7 +75,7 @@ def test_evaluate_on_data_that_shares_sentences_scores_the_unseen_part_beside_th
     assert figures["seen"]["macro_f1"] > figures["unseen"]["macro_f1"]  # what the whole hides
     assert result.stderr.splitlines() == [
         f"warning: {seen.sum()} of the {len(seen)} sentences are ones the model was trained on (the same text): "
-        "figures on them say nothing about new reports"]
+        "figures on them say nothing about new reports", f"{out}: the figures as JSON"]
     lines = result.stdout.splitlines()
     at = lines.index("figures on the sentences the model was trained on (seen) and on the others (unseen):")
     assert lines[at + 1].split() == ["all", "seen", "unseen"]
@@ -98,8 +98,8 @@ def test_every_sentence_seen_and_none_seen_each_say_so(model, small_corpus, corp
     reports = {r[REPORT_COL] for r in read_rows(small_corpus)}
     others = [r for r in corpus_rows if r[REPORT_COL] not in reports and same_text(r["text"]) not in trained]
     fresh = write_rows(tmp_path / "fresh.csv", others)
-    result = run("evaluate", "--model", model, "--data", fresh, "--no-track", "--output", out)
-    assert result.exit_code == 0 and result.stderr == ""
+    result = run("evaluate", "--model", model, "--data", fresh, "--no-track", "--output", out, "--force")  # out exists
+    assert result.exit_code == 0 and result.stderr == f"{out}: the figures as JSON\n"
     assert f"none of the {len(others)} sentences is one the model was trained on" in result.stdout
     assert json.loads(out.read_text(encoding="utf-8"))["n_seen"] == 0
 

@@ -96,8 +96,13 @@ def test_stdin_bytes_are_decoded_like_files():
         (lambda d: d / "missing.txt", "no such file"),
         (lambda d: mk.empty(d / "empty.txt"), "empty file"),
         (lambda d: mk.txt(d / "blank.txt", text=" \n\n  \n"), "empty file"),
-        (lambda d: mk.corrupt_docx(d / "bad.docx"), "not a valid .docx"),
-        (lambda d: mk.truncated_docx(d / "cut.docx", mk.docx(d / "good.docx")), "not a valid .docx"),
+        (lambda d: mk.corrupt_docx(d / "bad.docx"), "not a valid .docx: a zip file without a Word document in it"),
+        (lambda d: mk.truncated_docx(d / "cut.docx", mk.docx(d / "good.docx")),
+         "not a valid .docx: the file is cut short (an interrupted download or copy?)"),
+        (lambda d: mk.doc(d / "old.docx"), "not a valid .docx: an old Word file (.doc) renamed .docx; "
+                                           "open it in Word or LibreOffice and save it as .docx"),
+        (lambda d: mk.doc(d / "old.doc"), "unsupported file type '.doc' (an old Word file: "
+                                          "open it in Word or LibreOffice and save it as .docx)"),
         (lambda d: mk.image_pdf(d / "scan.pdf"), "no text layer (scanned PDF?)"),
         (lambda d: mk.txt(d / "fake.pdf", text="这不是PDF文件。"), "not a readable PDF"),
         (lambda d: mk.txt(d / "pic.png", text="x"), "unsupported file type '.png'"),

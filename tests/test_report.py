@@ -285,6 +285,9 @@ def test_the_model_is_named_from_its_card(trained_model_dir):
 
 @pytest.mark.parametrize("field, value, why", [("confidence", "1.5", "row 2: confidence 1.5 is not between 0 and 1"),
                                                ("confidence", "high", "row 2: sentence or confidence is not a number"),
+                                               ("sentence", "nan", "row 2: sentence or confidence is not a number"),
+                                               ("sentence", "inf", "row 2: sentence or confidence is not a number"),
+                                               ("sentence", "-inf", "row 2: sentence or confidence is not a number"),
                                                ("label", "", "row 2: no label"),
                                                ("area", "行政执法", "row 2: area '行政执法' on a '其他' row (an area belongs to 不足 rows only)")])
 def test_a_bad_row_names_the_file_and_the_row(tmp_path, field, value, why):

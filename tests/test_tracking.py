@@ -317,3 +317,77 @@ def test_two_first_trains_on_a_new_store_both_succeed(tmp_path, small_corpus):
         client = MlflowClient(uri)
         runs = client.search_runs([e.experiment_id for e in client.search_experiments()])
         assert sorted((r.info.run_name, r.info.status) for r in runs) == [("t0", "FINISHED"), ("t1", "FINISHED")]
+
+
+def test_training_names_the_registered_version_and_whether_it_is_the_champion(tracked):
+    # It printed "model models:/m-47d1…", MLflow's internal id, which no other command takes.
+    client = tracked["client"]
+    versions = {mv.run_id: mv.version for mv in client.search_model_versions(f"name='{REGISTERED_MODEL}'")}
+    for name, output, champion in zip(("good", "worse", "promoted"), tracked["outputs"], ("the champion", "not the champion", "the champion")):
+        run = _run(tracked, name)
+        line = next(x for x in output.stdout.splitlines() if x.startswith("MLflow run "))
+        assert line == f"MLflow run {run.info.run_id}; model {REGISTERED_MODEL} v{versions[run.info.run_id]}, {champion}", line
+        assert "models:/m-" not in output.stdout
+
+
+@pytest.fixture(scope="module")
+def new_store(tmp_path_factory) -> Path:
+    """A SQLite store as MLflow creates it (tables migrated), no runs yet; tests copy it."""
+    from fazhi.tracking.log import Tracker
+
+    from fazhi.config import DEFAULT_EXPERIMENT
+
+    path = tmp_path_factory.mktemp("new-store") / "mlflow.db"
+    Tracker(f"sqlite:///{path}", DEFAULT_EXPERIMENT).connect()  # train's experiment exists: nothing to create
+    return path
+
+
+def _train_on(store: Path, small_corpus, models: Path):
+    return runner.invoke(__import__("fazhi.cli", fromlist=["app"]).app, [
+        "train", "--data", str(small_corpus), "--tracking-uri", f"sqlite:///{store}", "--output-dir", str(models),
+        "--features", "chars", "--calibration", "none"])
+
+
+def test_a_damaged_store_is_one_line_before_any_work_and_is_left_as_it_was(new_store, small_corpus, tmp_path):
+    # 8 KiB of random bytes at a third of the file: PRAGMA integrity_check fails, and
+    # MLflow used it silently (exit 0, a run and a version written into it).
+    import random
+    import shutil
+
+    store = tmp_path / "mlflow.db"
+    shutil.copy(new_store, store)
+    with open(store, "r+b") as fh:
+        fh.seek(store.stat().st_size // 3)
+        fh.write(random.Random(0).randbytes(8192))
+    before = store.read_bytes()
+    result = _train_on(store, small_corpus, tmp_path / "models")
+    assert result.exit_code == 1, result.output
+    assert result.stderr.splitlines() == [result.stderr.strip()] and result.stderr.startswith(f"error: MLflow store {store} is damaged (SQLite: ")
+    assert "mv mlflow.db mlflow.db.damaged" in result.stderr and "--no-track" in result.stderr
+    assert store.read_bytes() == before and not list((tmp_path / "models").glob("*/model.joblib"))
+
+
+def test_a_read_only_store_is_one_line_before_any_work(new_store, small_corpus, tmp_path):
+    # It failed after cross-validation and the final fit: "MLflow logging failed:
+    # MlflowException: (raised as a result of Query-invoked autoflush; …)".
+    import shutil
+
+    folder = tmp_path / "store"
+    folder.mkdir()
+    store = folder / "mlflow.db"
+    shutil.copy(new_store, store)
+    store.chmod(0o444)
+    immutable = os.geteuid() == 0  # root writes a 0444 file anyway: make it immutable instead
+    if immutable and subprocess.run(["chattr", "+i", str(store)], capture_output=True).returncode != 0:
+        pytest.skip("running as root without chattr: no way to make a file read-only here")
+    try:
+        result = _train_on(store, small_corpus, tmp_path / "models")
+    finally:
+        if immutable:
+            subprocess.run(["chattr", "-i", str(store)], check=True)
+        store.chmod(0o644)
+    assert result.exit_code == 1, result.output
+    assert result.stderr.splitlines() == [result.stderr.strip()], result.stderr
+    assert result.stderr.startswith(f"error: MLflow store {store} is read-only (") and "--no-track" in result.stderr
+    assert "autoflush" not in result.stderr and "cross-validat" not in result.stdout
+    assert not list((tmp_path / "models").glob("*/model.joblib"))

@@ -108,20 +108,24 @@ def say(message: str) -> None:
 @contextlib.contextmanager
 def verbosity(verbose: bool) -> Iterator[None]:
     """--verbose: MLflow's own messages ("Successfully registered model …", server logs) and
-    every library warning are shown. Without it fazhi.tracking.log keeps them off the terminal."""
+    every library warning (pdfminer's about fonts too) are shown. Without it fazhi.tracking.log keeps them off the terminal."""
     if not verbose:
         yield
         return
     saved_env, logger = os.environ.get("MLFLOW_LOGGING_LEVEL"), logging.getLogger("mlflow")
     saved_level = logger.level
+    pdf_logger = logging.getLogger("pdfminer")  # fazhi.formats.pdf keeps it at ERROR otherwise
+    saved_pdf_level = pdf_logger.level
     os.environ["MLFLOW_LOGGING_LEVEL"] = "INFO"  # read when fazhi.tracking.log imports MLflow
     logger.setLevel(logging.INFO)  # if it was imported already
+    pdf_logger.setLevel(logging.WARNING)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("default")
             yield
     finally:
         logger.setLevel(saved_level)
+        pdf_logger.setLevel(saved_pdf_level)
         if saved_env is None:
             os.environ.pop("MLFLOW_LOGGING_LEVEL", None)
         else:
@@ -154,23 +158,29 @@ def progress(description: str, total: int, console=None) -> Iterator[Callable[[]
             _bars.remove(bar.console)
 
 
-def check_output(output: Path | None, data: list[Path]) -> None:
-    """Before any work: --output must be writable and never a --data file it is computed
-    from. An earlier report or metrics file is replaced, as a rerun expects."""
+def check_output(output: Path | None, data: list[Path], force: bool = False) -> None:
+    """Before any work: --output must be writable, never a --data file it is computed
+    from, and not an existing file unless --force: the rule of every command that writes
+    files (predict, report, data …), so no earlier report or metrics file goes silently."""
     from fazhi.formats.writers import check_target
 
     if output is not None:
         with user_errors():
-            check_target(output, {p.resolve() for p in data}, force=True, formats=())
+            check_target(output, {p.resolve() for p in data}, force=force, formats=())
 
 
-def write_text_output(output: Path, text: str) -> None:
+def write_text_output(output: Path, text: str, what: str) -> None:
+    """Write `text` atomically and say so in one line on stderr: "FILE: what"."""
     from fazhi.formats.files import write_atomic
 
     try:
         write_atomic(output, text.encode("utf-8"))
     except OSError as exc:
         raise fail(f"{output}: cannot write ({exc.strerror or exc})") from None
+    typer.echo(f"{output}: {what}", err=True)
+
+
+ForceOpt = Annotated[bool, typer.Option("--force", help="Replace an output file that exists (an input is never replaced).")]
 
 
 # Choices as str Enums, so --help lists them and Typer rejects anything else.

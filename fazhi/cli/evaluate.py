@@ -9,10 +9,11 @@ from typing import Annotated, Optional
 import typer
 
 from fazhi.cli.common import (
-    ExperimentOpt, ModelOpt, RunNameOpt, UriOpt, VerboseOpt, app, check_output, make_tracker, user_errors, verbosity,
+    ExperimentOpt, ForceOpt, ModelOpt, RunNameOpt, UriOpt, VerboseOpt, app, check_output, make_tracker, user_errors, verbosity,
     write_text_output,
 )
 from fazhi.config import DEFAULT_EXPERIMENT
+from fazhi.errors import OutputError
 from fazhi.formats import OUTPUT_FORMATS
 
 
@@ -21,7 +22,8 @@ def evaluate(
     model: ModelOpt = None,
     data: Annotated[list[Path], typer.Option("--data", metavar="FILE", help="CSV, TSV or JSONL with columns text and label (report_id, section, heading optional); repeat to score on several files together.")] = ...,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the figures as JSON: macro_f1, accuracy, n, per_label; n_seen (sentences the model was trained on; null if its card does not say) and the same figures on the unseen and the seen sentences (unseen, seen).")] = None,
-    errors: Annotated[Optional[Path], typer.Option("--errors", help=f"Write the misclassified sentences, each with the features that pushed it to the wrong label ({'/'.join(OUTPUT_FORMATS)}; replaced if it exists).", show_default=False)] = None,
+    errors: Annotated[Optional[Path], typer.Option("--errors", help=f"Write the misclassified sentences, each with the features that pushed it to the wrong label ({'/'.join(OUTPUT_FORMATS)}).", show_default=False)] = None,
+    force: ForceOpt = False,
     track: Annotated[bool, typer.Option("--track/--no-track", help="Log an evaluation run to MLflow.")] = True,
     experiment: ExperimentOpt = DEFAULT_EXPERIMENT,
     run_name: RunNameOpt = None,
@@ -37,12 +39,14 @@ def evaluate(
     from fazhi.show.terminal import format_area, format_confusion, format_report
     from fazhi.store.persist import load
 
-    check_output(output, data)
+    check_output(output, data, force)
     with user_errors():
         if errors is not None:
             from fazhi.formats.writers import check_target
 
-            check_target(errors, {p.resolve() for p in data}, force=True)
+            check_target(errors, {p.resolve() for p in data}, force=force)
+            if output is not None and output.resolve() == errors.resolve():
+                raise OutputError(f"{errors}: given as both --output and --errors")
         dataset = read_labeled_files(data)
         loaded = load(model, tracking_uri=tracking_uri)
         result = run_evaluation(loaded, dataset)
@@ -60,7 +64,7 @@ def evaluate(
     if result.area:
         typer.echo(format_area(result.area))
     if output is not None:
-        write_text_output(output, json.dumps(result.as_json(), ensure_ascii=False, indent=2) + "\n")
+        write_text_output(output, json.dumps(result.as_json(), ensure_ascii=False, indent=2) + "\n", "the figures as JSON")
     if errors is not None:
         with user_errors():
             _write_errors(errors, result, loaded)

@@ -15,8 +15,10 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from fazhi.cli.common import ExcludeOpt, IncludeOpt, ModelOpt, app, fail, input_patterns, progress, say, user_errors
-from fazhi.config import AREAS, LABELS, SENTENCES_COL, SOURCE_COL, TEXT_COL, UNCERTAIN_COL, short_label
+from fazhi.cli.common import (
+    ExcludeOpt, IncludeOpt, ModelOpt, VerboseOpt, app, fail, input_patterns, progress, say, user_errors, verbosity,
+)
+from fazhi.config import AREAS, LABELS, MAX_SENTENCE_CHARS, SENTENCES_COL, SOURCE_COL, TEXT_COL, UNCERTAIN_COL, short_label
 from fazhi.errors import FazhiError, OutputError
 from fazhi.interrupts import Stop
 from fazhi.formats import INPUT_FORMATS, OUTPUT_FORMATS, suffix_list
@@ -48,6 +50,7 @@ def predict(
     explain: Annotated[bool, typer.Option("--explain", help="Add an `explanation` column: the features that pushed each sentence most towards its label, with weights (beneath the row on a terminal).")] = False,
     text_column: Annotated[str, typer.Option(help="Column holding the sentences in sentence tables.")] = TEXT_COL,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no closing count; errors are still shown.")] = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Tag every sentence of reports with its topic (普法宣传 行政执法 矛盾化解 营商环境 不足 其他).
 
@@ -89,9 +92,11 @@ def predict(
     if skipped:
         say(skipped_line(skipped))
     pages: list[Path] = []  # the --html page, once written: an interruption from then on keeps it
+    tally = Tally()  # how far the batch got, for the line an interruption prints
     try:
-        failed, tagged, rows = _run(reports, tagger, output, summary, quiet, html, [*(inputs or []), *(['--text'] if text else [])],
-                                    pages)
+        with verbosity(verbose):
+            failed, tagged, rows = _run(reports, tagger, output, summary, quiet, html,
+                                        [*(inputs or []), *(['--text'] if text else [])], pages, tally)
     except NothingTagged as nothing:
         failed, tagged, rows = nothing.failed, 0, 0
     except FazhiError as exc:  # outputs are left as they were
@@ -102,10 +107,9 @@ def predict(
     except OSError as exc:  # e.g. the disk filled up while writing
         raise fail(f"cannot write the output ({exc.strerror or exc}); nothing was replaced") from None
     except KeyboardInterrupt:  # without fazhi.interrupts installed (the app called in-process)
-        raise fail("interrupted; no output file was written or replaced", 130) from None
+        raise fail(f"interrupted; {tally.kept(len(reports), output, html if pages else None)}", 130) from None
     except Stop as stop:  # Ctrl-C or SIGTERM: the writers removed their temporary files
-        stop.kept = (f"only the page {html} was written; no row file was written or replaced" if pages
-                     else "no output file was written or replaced")
+        stop.kept = tally.kept(len(reports), output, html if pages else None)
         raise
     if not quiet and output is not None and tagged:
         typer.echo(f"{output}: {rows} row(s) from {tagged} report(s)", err=True)
@@ -118,11 +122,33 @@ def predict(
         raise typer.Exit(1)
 
 
+class Tally:
+    """How far a batch got: inputs done, rows tagged, rows already sent down a pipe.
+
+    Said when Ctrl-C or SIGTERM stops it: rows on a pipe are gone to the reader (and
+    complete: each report's lines are written and flushed together), while a file
+    output is never half-written, so the user learns what they have and what is lost."""
+
+    def __init__(self) -> None:
+        self.reports: set[int] = set()  # ids of the Reports with a result (one may have several parts)
+        self.rows = 0
+        self.stream: Any = None  # the StreamJsonl of a pipe, if rows go there
+
+    def kept(self, inputs: int, output: Path | None, page: Path | None) -> str:
+        files = (f"only the page {page} was written; no row file was written or replaced" if page
+                 else "no output file was written or replaced")
+        if self.stream is not None and self.stream.rows:
+            return f"{self.stream.rows} row(s) had gone to standard output as complete JSON lines; {files}"
+        if output is not None:
+            return f"{files} (stopped after {len(self.reports)} of {inputs} input(s), {self.rows} row(s) tagged)"
+        return files
+
+
 def _run(reports, tagger, output: Path | None, summary: Path | None, quiet: bool, html: Path | None = None,
-         given: list[str] | None = None, pages: list[Path] | None = None) -> tuple[int, int, int]:
+         given: list[str] | None = None, pages: list[Path] | None = None, tally: Tally | None = None) -> tuple[int, int, int]:
     """Tag reports one at a time into the writers; (failed, tagged, rows written). With
     `html`, every row is also kept for the page, written when all are tagged (and then
-    appended to `pages`)."""
+    appended to `pages`). `tally` follows how far it got."""
     from fazhi.show.terminal import TerminalTable
     from fazhi.formats.writers import StreamJsonl, open_writer
     from fazhi.tagging.tagger import tag
@@ -143,6 +169,8 @@ def _run(reports, tagger, output: Path | None, summary: Path | None, quiet: bool
             rows_out = TerminalTable(console, tagger.columns)
         else:
             rows_out = StreamJsonl(sys.stdout, tagger.columns)
+        tally = Tally() if tally is None else tally
+        tally.stream = rows_out if isinstance(rows_out, StreamJsonl) else None
         summary_out = stack.enter_context(open_writer(summary, tagger.summary_columns)) if summary else None
         advance = stack.enter_context(progress("tagging", 0 if quiet else len(reports), console))
         for result in tag(reports, tagger):
@@ -151,13 +179,19 @@ def _run(reports, tagger, output: Path | None, summary: Path | None, quiet: bool
                 say(f"error: {result.error}")  # above the progress bar, never on its line
             else:
                 tagged += 1
+                if result.cut[0]:
+                    spans, pieces = result.cut
+                    say(f"warning: {result.summary[SOURCE_COL]}: {spans} span{'s' if spans != 1 else ''} longer than "
+                        f"{MAX_SENTENCE_CHARS} characters cut into {pieces} pieces (a table or a page without punctuation?)")
                 rows_out.write(result.rows)
+                tally.rows += len(result.rows)
                 if page is not None:
                     page.append((result.rows, result.summary))
                 if summary_out is not None:
                     summary_out.write([result.summary])
                     if console is not None:
                         shown_summaries.append(result.summary)
+            tally.reports.add(id(result.report))
             advance()
         if failed and not tagged:
             raise NothingTagged(failed)  # writers drop their temporary files: no empty output

@@ -10,7 +10,7 @@ import typer
 
 from fazhi.modeling.classifiers import CLASSIFIERS
 from fazhi.cli.common import (
-    C_HELP, Calibration, Classifier, ClassWeight, DataOpt, ExperimentOpt, FeatureSet, JobsOpt, OldHeadingOpt,
+    C_HELP, Calibration, Classifier, ClassWeight, DataOpt, ExperimentOpt, FeatureSet, ForceOpt, JobsOpt, OldHeadingOpt,
     OldHeadingWeightOpt, RunNameOpt, SectionOpt, SupplementOpt, UriOpt, VerboseOpt, app, check_output, deprecated, fail, make_tracker,
     progress,
     user_errors, verbosity, write_text_output,
@@ -113,7 +113,12 @@ def _report(dataset, result) -> None:
     if result.cv.area:
         typer.echo(format_area(result.cv.area))
     if result.mlflow:
-        typer.echo(f"MLflow run {result.mlflow['run_id']}; model {result.mlflow['model_uri']}")
+        # The registered name and version, as `--model models:/fazhi-sentence/3` takes them
+        # (the logged model's own models:/m-… id is MLflow's internal handle).
+        from fazhi.config import REGISTERED_MODEL
+
+        champion = "the champion" if result.mlflow["promoted"] else "not the champion"
+        typer.echo(f"MLflow run {result.mlflow['run_id']}; model {REGISTERED_MODEL} v{result.mlflow['version']}, {champion}")
         typer.echo(result.mlflow["promotion"])
     typer.echo(f"saved {result.saved}")
     typer.echo(result.champion.message)
@@ -151,6 +156,7 @@ def sweep(
     tracking_uri: UriOpt = None,
     track: Annotated[bool, typer.Option("--track/--no-track", help="Log a parent run with one nested run per configuration.")] = True,
     output: Annotated[Optional[Path], typer.Option("--output", help="Also write the ranked table (Markdown) to this file.")] = None,
+    force: ForceOpt = False,
     jobs: JobsOpt = 2,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -161,7 +167,7 @@ def sweep(
     from fazhi.modeling.sweep import grid_configs
     from fazhi.modeling.sweep import sweep as run_sweep
 
-    check_output(output, data)
+    check_output(output, data, force)
     try:
         feats, clfs, cvals = _split(features), _split(classifiers), _split(Cs, float)
     except ValueError:
@@ -185,7 +191,7 @@ def sweep(
         raise
     typer.echo(result.table)
     if output is not None:
-        write_text_output(output, result.table)
+        write_text_output(output, result.table, "the ranked table (Markdown)")
     if result.run_id is not None:
         from fazhi.config import tracking_uri as store
         from fazhi.tracking.ui import compare_url, ui_base

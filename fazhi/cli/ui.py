@@ -19,7 +19,7 @@ READY_TIMEOUT = 180  # seconds; the server is ready in ~7–15 s on a 2-core mac
 def ui(
     tracking_uri: UriOpt = None,
     experiment: ExperimentOpt = DEFAULT_EXPERIMENT,
-    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    host: Annotated[str, typer.Option("--host", help="Address to listen on (0.0.0.0 or ::: every interface, with a warning: the UI has no login).")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 5000,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -40,6 +40,11 @@ def ui(
     cmd, env = ui_command(tracking_uri, host, port, verbose)
     base = ui_base(tracking_uri, host, port)
     store = cmd[cmd.index("--backend-store-uri") + 1]
+    from fazhi.tracking.ui import is_loopback
+
+    if not is_loopback(host):  # the MLflow UI has no login, and its API writes as well as reads
+        typer.echo(f"warning: listening on {host}: anyone who can reach this machine on port {port} can read and "
+                   f"change the runs and models of {store}, without a password", err=True)
 
     def ready(server) -> str | None:
         if not _wait_until_ready(server, base):

@@ -22,7 +22,7 @@ from fazhi.config import (
 )
 from fazhi.errors import CorpusError, ReadError
 from fazhi.formats.files import sha256_file
-from fazhi.formats.tables import read_table
+from fazhi.formats.tables import guard, read_table
 from fazhi.segment import Sentence
 
 
@@ -246,14 +246,17 @@ def counts(rows: list[dict[str, str]]) -> tuple[Counter[str], dict[str, Counter[
 
 
 def sentences_csv(sentences: Iterable[Sentence], labels: Iterable[str] | None = None) -> bytes:
-    """CSV bytes (UTF-8 with BOM) in the corpus's columns; labels default to empty."""
+    """CSV bytes (UTF-8 with BOM) in the corpus's columns; labels default to empty.
+
+    This is the file a user opens in a spreadsheet to fill in labels: a text cell that
+    would run as a formula gets the ' guard (read_rows takes it off again)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(SENTENCE_COLUMNS)
     labels = iter(labels) if labels is not None else None
     for s in sentences:
         label = next(labels) if labels is not None else ""
-        writer.writerow([s.report_id, s.position, s.heading, s.section, s.text, label])
+        writer.writerow([guard(str(s.report_id)), s.position, guard(s.heading), guard(s.section), guard(s.text), label])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 

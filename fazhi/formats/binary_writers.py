@@ -11,21 +11,32 @@ from fazhi.formats.filewriter import FileWriter
 from fazhi.formats.files import temp_beside
 
 XLSX_MAX_ROWS = 1_048_576  # Excel's limit per sheet, header included
+# Column widths (in characters of the default font; a CJK character takes about two):
+# a sheet is streamed, so widths are set by column before the first row, not measured.
+XLSX_WIDTHS = {"source": 28, "sentence": 9, "heading": 30, "section": 36, "text": 70, "label": 10,
+               "confidence": 11, "uncertain": 10, "explanation": 50, "report_id": 14, "position": 9}
+XLSX_DEFAULT_WIDTH = 12
+XLSX_WRAPPED = ("text", "explanation")  # long cells wrap within their width instead of running on
 
 
 class XlsxWriter(FileWriter):
     """openpyxl's write-only mode streams rows to disk instead of building cells in memory.
 
     Every string is a text cell (never a formula), without the control characters the
-    format cannot hold (openpyxl refuses them, and one would end the whole batch).
+    format cannot hold (openpyxl refuses them, and one would end the whole batch). The
+    header row is frozen, the columns sized, the text column wrapped: what a reader does
+    by hand first on opening the file.
     """
 
     def _open(self) -> None:
         from openpyxl import Workbook
         from openpyxl.cell import WriteOnlyCell
         from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+        from openpyxl.styles import Alignment
 
         self.text_cell, self.illegal = WriteOnlyCell, ILLEGAL_CHARACTERS_RE
+        self.wrap = Alignment(wrap_text=True, vertical="top")
+        self.wrapped = {n for n in self.names if n in XLSX_WRAPPED}
         self.book = Workbook(write_only=True)
         self.sheets = 0
         self.parts: list[Path] = []
@@ -44,6 +55,12 @@ class XlsxWriter(FileWriter):
         self.parts.append(part)
         _writer.ALL_TEMP_FILES.append(str(part))  # openpyxl removes it from the list when done
         self.sheet._writer = _writer.WorksheetWriter(self.sheet, out=str(part))
+        # Views and column widths are written with the sheet's top, before any row.
+        from openpyxl.utils import get_column_letter
+
+        self.sheet.freeze_panes = "A2"
+        for i, name in enumerate(self.names, start=1):
+            self.sheet.column_dimensions[get_column_letter(i)].width = XLSX_WIDTHS.get(name, XLSX_DEFAULT_WIDTH)
         self.sheet._writer.write_top()
         self.sheet.append(self.names)
         self.in_sheet = 1
@@ -52,14 +69,16 @@ class XlsxWriter(FileWriter):
         for row in rows:
             if self.in_sheet == XLSX_MAX_ROWS:  # continue on a new sheet, rows not lost
                 self._new_sheet()
-            self.sheet.append([self._value(row.get(n)) for n in self.names])
+            self.sheet.append([self._value(row.get(n), n in self.wrapped) for n in self.names])
             self.in_sheet += 1
 
-    def _value(self, value: Any) -> Any:
+    def _value(self, value: Any, wrap: bool = False) -> Any:
         if not isinstance(value, str):
             return value
         cell = self.text_cell(self.sheet, self.illegal.sub("", value))
         cell.data_type = "s"  # openpyxl would make "=…" a formula
+        if wrap:
+            cell.alignment = self.wrap
         return cell
 
     def _close(self) -> None:

@@ -26,7 +26,7 @@ def read_docx(path: Path, raw: bytes) -> list[str]:
     try:
         document = docx.Document(io.BytesIO(raw))
     except Exception as exc:  # zipfile, XML and package errors: all mean "not a docx"
-        raise ReadError(f"{path}: not a valid .docx ({type(exc).__name__})") from None
+        raise ReadError(f"{path}: not a valid .docx{_what_instead(raw) or f' ({type(exc).__name__})'}") from None
 
     lines: list[str] = []
 
@@ -52,6 +52,26 @@ def read_docx(path: Path, raw: bytes) -> list[str]:
 
 # The start of a paragraph element, whatever its namespace prefix.
 _PARAGRAPH = re.compile(rb"<(?:[\w.-]+:)?p[\s/>]")
+
+
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the container of .doc, .xls, .ppt (Office 97-2003)
+HINT_SAVE_AS_DOCX = "open it in Word or LibreOffice and save it as .docx"
+
+
+def _what_instead(raw: bytes) -> str:
+    """What a file that python-docx refuses probably is, said so the user knows what to do:
+    an old Word file renamed, a zip cut short, a zip of something else; "" if unknown."""
+    if raw.startswith(OLE2_MAGIC):
+        return f": an old Word file (.doc) renamed .docx; {HINT_SAVE_AS_DOCX}"
+    if raw.startswith(b"PK"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(raw)) as z:
+                names = set(z.namelist())
+        except zipfile.BadZipFile:  # no central directory at the end: the file stops early
+            return ": the file is cut short (an interrupted download or copy?)"
+        if "word/document.xml" not in names:
+            return ": a zip file without a Word document in it"
+    return ""
 
 
 def check_docx_size(path: Path, raw: bytes) -> None:

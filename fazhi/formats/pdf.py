@@ -8,6 +8,7 @@ password); such a document is read again with PDFium (pypdfium2), which does.
 from __future__ import annotations
 
 import io
+import logging
 import re
 from pathlib import Path
 
@@ -22,6 +23,14 @@ UNMAPPED_SHARE = 0.1  # above this share of unmapped glyphs, pdfminer's text is 
 
 def read_pdf(path: Path, raw: bytes) -> list[str]:
     import pdfplumber
+
+    # pdfminer logs a warning per use of a font it half understands ("Could not get
+    # FontBBox…", 80 lines for one real PDF) while the text still reads fine; Python's
+    # last-resort handler would print them all. Silent unless someone set the level:
+    # fazhi.cli.common.verbosity does for --verbose.
+    logger = logging.getLogger("pdfminer")
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logging.ERROR)
 
     lines: list[str] = []
     try:

@@ -9,7 +9,7 @@ from fazhi.config import REPORT_COL, TEXT_COL
 from fazhi.errors import ReadError
 from fazhi.formats import INPUT_FORMATS, TABLE_FORMATS, suffix_list
 from fazhi.formats.decode import decode
-from fazhi.formats.documents import read_docx, read_text
+from fazhi.formats.documents import HINT_SAVE_AS_DOCX, read_docx, read_text
 from fazhi.formats.pdf import read_pdf
 from fazhi.formats.tables import columns, read_raw, read_table, too_big
 from fazhi.formats.webpage import read_html
@@ -41,6 +41,8 @@ def read_report_parts(path: Path, text_column: str = TEXT_COL) -> list[tuple[str
     suffix = path.suffix.lower()
     if suffix not in INPUT_FORMATS:
         kind = f"type {path.suffix!r}" if path.suffix else "type (no suffix)"
+        if suffix == ".doc":  # the commonest format of older reports: say how to get one fazhi reads
+            raise ReadError(f"{path}: unsupported file {kind} (an old Word file: {HINT_SAVE_AS_DOCX})")
         raise ReadError(f"{path}: unsupported file {kind}; use {suffix_list(INPUT_FORMATS)}")
     raw = read_raw(path)
     if suffix not in TABLE_FORMATS:

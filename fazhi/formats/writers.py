@@ -7,8 +7,8 @@ are imported only when used, in binary_writers.py.
 
 Spreadsheets run a cell that starts with = + - @ (or a tab or carriage return) as a
 formula: in .csv such a text cell gets a leading ' (OWASP's advice against formula
-injection), in .xlsx it is stored as text, never as a formula. .jsonl and .parquet
-keep the text as it is.
+injection; fazhi.formats.tables reads it back without), in .xlsx it is stored as text,
+never as a formula. .jsonl and .parquet keep the text as it is.
 """
 
 from __future__ import annotations
@@ -23,8 +23,7 @@ from fazhi.errors import OutputError
 from fazhi.formats import OUTPUT_FORMATS
 from fazhi.formats.binary_writers import ParquetWriter, XlsxWriter
 from fazhi.formats.filewriter import Column, FileWriter
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from fazhi.formats.tables import guard
 
 
 def check_target(path: Path, inputs: set[Path], force: bool, formats: Iterable[str] | None = None) -> None:
@@ -74,14 +73,9 @@ class CsvWriter(FileWriter):
 def _cell(value: Any) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value  # shown as text by Excel and LibreOffice, the ' hidden or plain
+    if isinstance(value, str):
+        return guard(value)  # shown as text by Excel and LibreOffice, the ' hidden or plain
     return "" if value is None else value
-
-
-def read_back(value: str) -> str:
-    """A string cell of a CSV written here, as it was: without the ' that _cell put before a formula start."""
-    return value[1:] if value[:1] == "'" and value[1:2] in FORMULA_START and value[1:2] else value
 
 
 class JsonlWriter(FileWriter):

@@ -75,6 +75,7 @@ class Labeled:
     data: dict[str, str]
     labels: list[str] = field(default_factory=list)  # one per label chosen in any annotation
     problem: str | None = None
+    malformed: str | None = None  # the task is not shaped as Label Studio writes one (said before anything else)
 
 
 def _str(value: Any) -> str:
@@ -93,10 +94,15 @@ def read_export(path: Path) -> list[Labeled]:
         except (UnicodeDecodeError, ValueError, RecursionError):
             raise ReadError(f"{path}: not a JSON file (a Label Studio JSON or JSON-MIN export)") from None
         records = [records] if isinstance(records, dict) else records
-        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        if not isinstance(records, list) or not any(isinstance(r, dict) for r in records):
             raise ReadError(f"{path}: not a Label Studio export (a JSON list of tasks)")
-        if records and all("data" in r and isinstance(r["data"], dict) for r in records):
+        # A JSON export as soon as one record is a task (it has data or annotations): a task
+        # broken in one place is then that task's problem, not a reason to read the whole
+        # file as JSON-MIN and lose every good task with it.
+        if any(isinstance(r, dict) and ("data" in r or "annotations" in r) for r in records):
             return [_from_task(path, i, r) for i, r in enumerate(records, start=1)]
+        if not all(isinstance(r, dict) for r in records):
+            raise ReadError(f"{path}: not a Label Studio export (a JSON list of tasks)")
         return _from_records(path, [{k: _str(v) for k, v in r.items()} for r in records], "record", 1)
     if path.suffix.lower() not in TABLE_FORMATS:
         raise ReadError(f"{path}: unknown export format; use .json (Label Studio JSON or JSON-MIN), {', '.join(TABLE_FORMATS)}")
@@ -104,19 +110,52 @@ def read_export(path: Path) -> list[Labeled]:
     return _from_records(path, rows, "row", 2)
 
 
-def _from_task(path: Path, i: int, task: dict) -> Labeled:
-    """A task of a JSON export: every annotation, skipped (cancelled) ones included."""
-    item = Labeled(f"{path}: task {task.get('id', i)}", {k: _str(v) for k, v in task["data"].items()})
+def _task_id(task: Any, i: int) -> str:
+    task_id = task.get("id") if isinstance(task, dict) else None
+    return str(task_id) if isinstance(task_id, (int, str)) and str(task_id) else str(i)
+
+
+def _from_task(path: Path, i: int, task: Any) -> Labeled:
+    """A task of a JSON export: every annotation, skipped (cancelled) ones included.
+
+    Every level is checked for the shape Label Studio writes (a hand-edited or foreign
+    file may hold anything), so a broken task is one line naming it, not a traceback."""
+    where = f"{path}: task {_task_id(task, i)}"
+    if not isinstance(task, dict):
+        return Labeled(where, {}, malformed=f"not a task (a JSON {type(task).__name__}, not an object)")
+    data = task.get("data")
+    if not isinstance(data, dict):
+        return Labeled(where, {}, malformed="no data (the task's text and section)" if data is None
+                       else f"data is a JSON {type(data).__name__}, not an object")
+    item = Labeled(where, {k: _str(v) for k, v in data.items()})
     annotations = task.get("annotations") or task.get("completions") or []
+    if not isinstance(annotations, list):
+        item.malformed = f"annotations is a JSON {type(annotations).__name__}, not a list"
+        return item
     if not annotations:
         item.problem = "no annotation"
-    for a in annotations:
+    for n, a in enumerate(annotations, start=1):
+        if not isinstance(a, dict):
+            item.malformed = f"annotation {n} is not a JSON object"
+            return item
         if a.get("was_cancelled") or a.get("skipped"):
             item.problem = item.problem or "skipped (cancelled) annotation"
             continue
-        results = [r for r in a.get("result") or [] if r.get("type") == "choices"]
+        result = a.get("result") or []
+        if not isinstance(result, list) or not all(isinstance(r, dict) for r in result):
+            item.malformed = f"annotation {n}: result is not a list of JSON objects"
+            return item
+        results = [r for r in result if r.get("type") == "choices"]
         ours = [r for r in results if r.get("from_name") == FROM_NAME] or results
-        chosen = [_str(c) for r in ours for c in (r.get("value") or {}).get("choices") or []]
+        values = [r.get("value") or {} for r in ours]
+        if not all(isinstance(v, dict) for v in values):
+            item.malformed = f"annotation {n}: a value is not a JSON object"
+            return item
+        choices = [v.get("choices") or [] for v in values]
+        if not all(isinstance(c, list) for c in choices):
+            item.malformed = f"annotation {n}: choices is not a list"
+            return item
+        chosen = [_str(c) for cs in choices for c in cs]
         if not chosen:
             item.problem = item.problem or "empty annotation"
         item.labels.extend(chosen)
@@ -162,6 +201,8 @@ def report_id_of(source: str) -> str:
 
 
 def _check(item: Labeled) -> str | None:
+    if item.malformed:
+        return f"not a Label Studio task: {item.malformed}"
     if not item.data.get(TEXT_COL):
         return "no text"
     if item.problem:

@@ -22,7 +22,6 @@ from fazhi.config import (
 )
 from fazhi.errors import FazhiError, ReadError
 from fazhi.formats import OUTPUT_FORMATS
-from fazhi.formats.writers import read_back
 
 TAGGED_FORMATS = tuple(OUTPUT_FORMATS)  # what predict writes, this module reads back
 REQUIRED = (SOURCE_COL, INDEX_COL, TEXT_COL, LABEL_COL, CONFIDENCE_COL)
@@ -175,9 +174,7 @@ def _rows(path: Path) -> tuple[list[Row], bool]:
     if suffix in (".csv", ".jsonl"):
         from fazhi.formats.tables import read_table
 
-        records = read_table(path)
-        if suffix == ".csv":  # predict's CSV writer puts a ' before a formula start in every text cell
-            records = [{k: read_back(v) if isinstance(v, str) else v for k, v in rec.items()} for rec in records]
+        records = read_table(path)  # without the ' predict's CSV writer puts before a formula start
     else:
         records = _binary_records(path, suffix)
     if not records:
@@ -191,7 +188,7 @@ def _rows(path: Path) -> tuple[list[Row], bool]:
     for line, rec in enumerate(records, start=2):
         try:
             sentence, confidence = int(float(rec[INDEX_COL])), float(rec[CONFIDENCE_COL])
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # int(float("inf")) overflows, int(float("nan")) is a ValueError
             raise ReadError(f"{path}: row {line - 1}: sentence or confidence is not a number") from None
         if not 0.0 <= confidence <= 1.0:
             raise ReadError(f"{path}: row {line - 1}: confidence {confidence} is not between 0 and 1")

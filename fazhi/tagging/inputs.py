@@ -16,9 +16,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from fazhi.config import MAX_INPUT_BYTES, TEXT_COL
+from fazhi.config import CONFIDENCE_COL, MAX_INPUT_BYTES, SENTENCES_COL, TEXT_COL
 from fazhi.errors import ReadError
+from fazhi.formats import TABLE_FORMATS
 from fazhi.formats.readers import read_report_parts, read_text_bytes, supported
+from fazhi.formats.tables import header
 from fazhi.segment import text_lines
 
 TEXT_SOURCE = "--text"
@@ -93,7 +95,8 @@ def _any_match(patterns: Sequence[str], relative: str) -> bool:
 @dataclass(frozen=True)
 class Skipped:
     """A file a walk or a glob found and left out, and why: "type" (not a format fazhi reads),
-    "readme" (a folder's notes) or "pattern" (--include/--exclude)."""
+    "readme" (a folder's notes), "output" (fazhi's own rows, summary or suggestions) or
+    "pattern" (--include/--exclude)."""
 
     path: Path
     why: str
@@ -107,7 +110,8 @@ def _discovered(path: Path, base: Path, patterns: Patterns, skipped: list[Skippe
         return False
     verdict = patterns.verdict(path.relative_to(base).as_posix() if path.is_relative_to(base) else path.as_posix())
     why = ("pattern" if verdict is False else "type" if not supported(path)
-           else "readme" if verdict is None and is_readme(path) else None)
+           else "readme" if verdict is None and is_readme(path)
+           else "output" if verdict is None and is_fazhi_output(path) else None)
     if why is None:
         return True
     if skipped is not None:
@@ -120,6 +124,16 @@ def is_readme(path: Path) -> bool:
     return Path(path).stem.lower() == "readme"
 
 
+def is_fazhi_output(path: Path) -> bool:
+    """A table fazhi wrote: predict's rows or suggest's (a confidence column) or predict's
+    summary (a sentences column). Tagging a folder into itself leaves them there, and a
+    second run must not tag them as reports (only its header line is read)."""
+    if Path(path).suffix.lower() not in TABLE_FORMATS:
+        return False
+    names = header(path)
+    return CONFIDENCE_COL in names or SENTENCES_COL in names
+
+
 def skipped_line(skipped: Sequence[Skipped]) -> str:
     """One line on what directory walks and globs left out, e.g. "skipped 4 files: 2 of
     unsupported types (.py, .xyz), 1 README (reports/README.md), 1 excluded by
@@ -128,13 +142,16 @@ def skipped_line(skipped: Sequence[Skipped]) -> str:
     def some(paths: list[Path]) -> str:
         return ", ".join(str(p) for p in paths[:3]) + (", …" if len(paths) > 3 else "")
 
-    by = {why: [s.path for s in skipped if s.why == why] for why in ("type", "readme", "pattern")}
+    by = {why: [s.path for s in skipped if s.why == why] for why in ("type", "readme", "output", "pattern")}
     parts = []
     if by["type"]:
         kinds = sorted({p.suffix.lower() or "no suffix" for p in by["type"]})
         parts.append(f"{len(by['type'])} of unsupported types ({', '.join(kinds)})")
     if by["readme"]:
         parts.append(f"{len(by['readme'])} README ({some(by['readme'])})")
+    if by["output"]:
+        n = len(by["output"])
+        parts.append(f"{n} fazhi output{'s' if n != 1 else ''} ({some(by['output'])})")
     if by["pattern"]:
         parts.append(f"{len(by['pattern'])} excluded by --include/--exclude ({some(by['pattern'])})")
     n = len(skipped)
@@ -201,8 +218,11 @@ def _matches(parts: tuple[str, ...], pats: tuple[str, ...]) -> bool:
 
 def read_stdin() -> bytes:
     """Standard input, one byte past the input limit at most: enough for the reader to
-    refuse it as too big, never the whole of an endless stream."""
-    return sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+    refuse it as too big, never the whole of an endless stream; read so that Ctrl-C
+    stops a wait for a writer that sends nothing (read_limited)."""
+    from fazhi.formats.tables import read_limited
+
+    return read_limited(sys.stdin.buffer, MAX_INPUT_BYTES + 1)
 
 
 def expand_inputs(

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from fazhi.config import (
-    AREA_COL, AREAS, CONFIDENCE_COL, EXPLANATION_COL, HEADING_COL, INDEX_COL, LABEL_COL, SENTENCES_COL, SOURCE_COL, TEXT_COL,
-    UNCERTAIN_COL, area_count_col, label_order, proba_col,
+    AREA_COL, AREAS, CONFIDENCE_COL, EXPLANATION_COL, HEADING_COL, INDEX_COL, LABEL_COL, MAX_SENTENCE_CHARS, SENTENCES_COL,
+    SOURCE_COL, TEXT_COL, UNCERTAIN_COL, area_count_col, label_order, proba_col,
 )
 from fazhi.errors import ModelError, ReadError
 from fazhi.formats.writers import Column
@@ -221,6 +221,26 @@ class Result:
     rows: list[dict] = field(default_factory=list)
     summary: dict | None = None
     error: str | None = None
+    cut: tuple[int, int] = (0, 0)  # spans longer than MAX_SENTENCE_CHARS, and the pieces they were cut into
+
+
+def cut_spans(lines: Iterable[str]) -> tuple[int, int]:
+    """(spans, pieces): the spans of these lines that segmentation cuts for length, and
+    into how many pieces. Said to the user, since no real sentence is that long: the
+    file is probably a table or a page without punctuation. Only lines longer than the
+    limit are looked at, with the segmenter's own span pattern and cut."""
+    from fazhi.segment import _SENTENCE, cut_long  # the same rule split_line applies
+
+    spans = pieces = 0
+    for line in lines:
+        if len(line) <= MAX_SENTENCE_CHARS:
+            continue
+        for span in _SENTENCE.findall(line.replace("\u3000", " ")):
+            span = span.strip()
+            if len(span) > MAX_SENTENCE_CHARS:
+                spans += 1
+                pieces += len(cut_long(span))
+    return spans, pieces
 
 
 def tag(reports: Iterable[Report], tagger: Tagger) -> Iterator[Result]:
@@ -250,7 +270,7 @@ def tag(reports: Iterable[Report], tagger: Tagger) -> Iterator[Result]:
             if not sentences:
                 pending.append(Result(report, error=f"{name}: no sentences"))
                 continue
-            pending.append(Result(report))
+            pending.append(Result(report, cut=cut_spans(lines)))
             parts.append((name, sentences))
             size += len(sentences)
             chars += sum(len(s.text) for s in sentences)

@@ -27,7 +27,7 @@ import numpy as np
 
 from fazhi.config import DEFAULT_EXPERIMENT, tracking_uri
 from fazhi.errors import TrackingError
-from fazhi.tracking.runs import end_abandoned, store_lock, tracked_run
+from fazhi.tracking.runs import check_store, end_abandoned, store_lock, tracked_run
 from fazhi.tracking.registry import log_model, maybe_promote
 from fazhi.tracking.names import child_name, evaluation_name, sweep_name
 
@@ -132,13 +132,14 @@ class Tracker:
     def connect(self) -> str:
         """Point MLflow at the store and experiment (once per tracker); return the experiment id.
 
-        TrackingError (one line) for a bad URI or an unreachable server.
+        TrackingError (one line) for a bad URI, an unreachable server, a damaged or read-only store.
         """
         if self.experiment_id is not None:
             self.point()  # another tracker may have pointed it elsewhere
             mlflow.set_experiment(experiment_id=self.experiment_id)
             return self.experiment_id
         uri, experiment = self.uri, self.experiment
+        check_store(uri)  # damaged or read-only: one line before MLflow writes into it
         try:
             with store_lock(uri):  # a new SQLite store is created and migrated by one process at a time
                 self.point()

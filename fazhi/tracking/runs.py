@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 
+from fazhi.errors import TrackingError
 from fazhi.formats.files import HOST, alive
 from fazhi.interrupts import Stop
 from fazhi.mlflowlib import mlflow, quiet
@@ -49,6 +50,56 @@ def _sqlite_path(uri: str) -> Path | None:
     path = uri[len("sqlite:///") :].split("?")[0]
     return Path(path).resolve() if path and path != ":memory:" else None
 
+
+
+def check_store(uri: str) -> None:
+    """TrackingError (one line) if an existing SQLite store is damaged or read-only.
+
+    MLflow notices neither: it writes runs and versions into a damaged file (each write
+    may damage it further), and on a read-only one fails deep in SQLAlchemy ("Query-invoked
+    autoflush"), after the work. SQLite's quick_check reads every page (milliseconds for
+    a store of a few MB); a table created and rolled back fails on a file the process
+    may not write (root ignores the mode bits, not an immutable file or a read-only mount)."""
+    if not uri.startswith("sqlite:///"):
+        return
+    name = uri[len("sqlite:///"):].split("?")[0]
+    if not name or name == ":memory:" or not Path(name).is_file():
+        return  # a new store: MLflow creates it
+    import sqlite3
+
+    path = Path(name).resolve()
+    read_only = (f"MLflow store {path} is read-only ({{}}); nothing was logged: make it writable, "
+                 "give another store with --tracking-uri, or use --no-track")
+    if not os.access(path.parent, os.W_OK):  # SQLite writes its journal beside the file
+        raise TrackingError(read_only.format(f"its folder {path.parent} cannot be written"))
+    try:
+        con = sqlite3.connect(f"{path.as_uri()}?mode=rw", uri=True, timeout=30)
+    except sqlite3.Error as exc:
+        raise TrackingError(read_only.format(str(exc))) from None
+    try:
+        verdict = con.execute("PRAGMA quick_check").fetchone()[0]
+        if verdict != "ok":
+            raise sqlite3.DatabaseError(" ".join(verdict.split())[:120])
+        con.execute("BEGIN IMMEDIATE")
+        try:  # a write, undone: SQLite refuses it on a file opened read-only (a lock alone it grants)
+            con.execute("CREATE TABLE fazhi_write_probe (x)")
+        finally:
+            con.rollback()
+    except sqlite3.OperationalError as exc:
+        if "readonly" in str(exc) or "read-only" in str(exc):
+            raise TrackingError(read_only.format("SQLite: " + str(exc))) from None
+        if "locked" not in str(exc):  # another process writing a run: the store is fine
+            raise TrackingError(_damaged(path, str(exc))) from None
+    except sqlite3.DatabaseError as exc:  # "file is not a database", "database disk image is malformed" …
+        raise TrackingError(_damaged(path, str(exc))) from None
+    finally:
+        con.close()
+
+
+def _damaged(path: Path, why: str) -> str:
+    return (f"MLflow store {path} is damaged (SQLite: {why}); nothing was logged: move it aside "
+            f"(mv {path.name} {path.name}.damaged) to start a new store, or salvage it with "
+            f"`sqlite3 {path.name} .recover | sqlite3 recovered.db`; --no-track works without it")
 
 
 @contextlib.contextmanager

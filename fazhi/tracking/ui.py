@@ -80,9 +80,22 @@ def ui_base(uri: str | None = None, host: str = "127.0.0.1", port: int = 5000) -
     uri = tracking_uri(uri)
     if urlparse(uri).scheme in ("http", "https"):
         return uri.rstrip("/")
-    if host in ("0.0.0.0", "::", ""):
-        host = "127.0.0.1"
+    # Every interface: the address to open (and poll) is the loopback of the same family.
+    # A server on :: listens on IPv6 only (asyncio sets IPV6_V6ONLY), so not 127.0.0.1.
+    host = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(host, host)
     return f"http://{'[' + host + ']' if ':' in host else host}:{port}"
+
+
+def is_loopback(host: str) -> bool:
+    """Whether only this machine can reach an address to listen on (127.0.0.0/8, ::1, localhost)."""
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # a host name: it may resolve to any interface
+        return False
 
 
 def runs_url(base: str, experiment_id: str, view: str | None = None) -> str:
