@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 import make_files as mk
-from fazhi.config import LABELS
+from fazhi.config import AREAS, LABELS
 from fazhi.labeling.labelstudio import import_exports, label_config, read_export, report_id_of, tasks
 from fazhi.labeling.suggest import Candidate
 
@@ -38,13 +38,43 @@ def write_json(path, obj):
 
 def test_label_config_has_one_choice_with_a_hotkey_per_label_and_the_section_above_the_sentence():
     view = ET.fromstring(label_config())
-    assert [child.tag for child in view] == ["Header", "Text", "Choices"]
+    assert [child.tag for child in view] == ["Header", "Text", "Choices", "View"]
     assert view[0].get("value") == "$section" and view[1].get("value") == "$text"
     choices = view.find("Choices")
     assert choices.get("name") == "label" and choices.get("toName") == view[1].get("name") == "text"
     assert [c.get("value") for c in choices] == list(LABELS)
     hotkeys = [c.get("hotkey") for c in choices]
     assert len(set(hotkeys)) == len(LABELS) and all(hotkeys)
+
+
+def test_label_config_asks_for_the_area_when_a_shortcoming_is_chosen():
+    area = ET.fromstring(label_config()).find("View")
+    assert (area.get("visibleWhen"), area.get("whenTagName"), area.get("whenChoiceValue")) == ("choice-selected", "label", "不足")
+    choices = area.find("Choices")
+    assert choices.get("name") == "area" and choices.get("toName") == "text"
+    assert [c.get("value") for c in choices] == list(AREAS)
+    hotkeys = [c.get("hotkey") for c in choices] + [c.get("hotkey") for c in ET.fromstring(label_config()).find("Choices")]
+    assert len(set(hotkeys)) == len(hotkeys)  # no key does two things
+
+
+def test_the_area_of_a_shortcoming_is_imported_and_a_leftover_area_of_another_label_is_not(tmp_path):
+    with_area = annotation("不足")
+    with_area["result"].append({**choice("行政执法"), "from_name": "area"})
+    leftover = annotation("普法宣传")  # the reader chose an area, then changed the label: Label Studio keeps it
+    leftover["result"].append({**choice("行政执法"), "from_name": "area"})
+    export = write_json(tmp_path / "export.json", [task(1, with_area),
+                                                   task(2, leftover, text="开展宪法宣传周活动。", sentence=32)])
+    result = import_exports([export])
+    assert result.problems == []
+    assert [(r["label"], r["area"]) for r in result.rows] == [("不足", "行政执法"), ("普法宣传", "")]
+
+
+def test_an_unknown_area_is_one_line_naming_the_task(tmp_path):
+    bad = annotation("不足")
+    bad["result"].append({**choice("执法"), "from_name": "area"})
+    result = import_exports([write_json(tmp_path / "export.json", [task(7, bad)])])
+    assert result.rows == [] and len(result.problems) == 1 and "task 7" in result.problems[0]
+    assert "unknown area '执法'" in result.problems[0]
 
 
 def test_tasks_carry_the_sentence_and_its_place_and_predictions_only_on_request():
@@ -68,7 +98,7 @@ def test_a_json_export_becomes_rows_in_the_corpus_columns(tmp_path):
     result = import_exports([export])
     assert result.problems == []
     assert result.rows[0] == {"report_id": "甲区2023", "position": "31", "heading": "二、存在的不足",
-                              "section": "二、存在的不足", "text": "普法宣传教育形式较为单一。", "label": "不足"}
+                              "section": "二、存在的不足", "text": "普法宣传教育形式较为单一。", "label": "不足", "area": ""}
     assert [r["label"] for r in result.rows] == ["不足", "普法宣传"]
 
 

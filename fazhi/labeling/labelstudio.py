@@ -17,7 +17,7 @@ from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from fazhi.config import (
-    HEADING_COL, INDEX_COL, LABEL_COL, LABELS, POSITION_COL, REPORT_COL, SECTION_COL, SOURCE_COL,
+    AREA_COL, AREAS, HEADING_COL, INDEX_COL, LABEL_COL, LABELS, POSITION_COL, REPORT_COL, SECTION_COL, SHORTCOMING, SOURCE_COL,
     TEXT_COL,
 )
 from fazhi.corpus.dataset import refuse_model_output
@@ -27,16 +27,19 @@ from fazhi.formats.writers import Column
 from fazhi.tagging.inputs import STDIN_SOURCE, TEXT_SOURCE
 
 FROM_NAME = LABEL_COL  # the <Choices> name
+AREA_NAME = AREA_COL  # the <Choices> of a shortcoming's area, shown when 不足 is chosen
 TO_NAME = TEXT_COL  # the <Text> it labels
 HOTKEYS = "123456789qwertyuiop"
 COLUMNS = [Column(c, "str")
-           for c in (REPORT_COL, POSITION_COL, HEADING_COL, SECTION_COL, TEXT_COL, LABEL_COL)]
+           for c in (REPORT_COL, POSITION_COL, HEADING_COL, SECTION_COL, TEXT_COL, LABEL_COL, AREA_COL)]
 
 
 def label_config(labels: Sequence[str] = LABELS) -> str:
     """The labeling configuration (XML): the section above the sentence, one choice per
-    label with a hotkey (1, 2, …), exactly one choice required."""
+    label with a hotkey (1, 2, …), exactly one choice required; when 不足 is chosen, the
+    area of the shortcoming (AREAS) below it, hotkeys a, s, d, f, g."""
     choices = "".join(f"    <Choice value={quoteattr(lab)} hotkey={quoteattr(key)}/>\n" for lab, key in zip(labels, HOTKEYS))
+    areas = "".join(f"      <Choice value={quoteattr(a)} hotkey={quoteattr(key)}/>\n" for a, key in zip(AREAS, "asdfg"))
     return (
         "<View>\n"
         f'  <Header value="${SECTION_COL}" size="6"/>\n'
@@ -44,6 +47,12 @@ def label_config(labels: Sequence[str] = LABELS) -> str:
         f'  <Choices name="{FROM_NAME}" toName="{TO_NAME}" choice="single-radio" showInline="true" required="true">\n'
         f"{choices}"
         "  </Choices>\n"
+        f'  <View visibleWhen="choice-selected" whenTagName="{FROM_NAME}" whenChoiceValue={quoteattr(SHORTCOMING)}>\n'
+        '    <Header value="What is the shortcoming about? (its area)" size="6"/>\n'
+        f'    <Choices name="{AREA_NAME}" toName="{TO_NAME}" choice="single-radio" showInline="true">\n'
+        f"{areas}"
+        "    </Choices>\n"
+        "  </View>\n"
         "</View>\n"
     )
 
@@ -74,6 +83,7 @@ class Labeled:
     where: str  # "FILE: task 17" or "FILE: row 5"
     data: dict[str, str]
     labels: list[str] = field(default_factory=list)  # one per label chosen in any annotation
+    areas: list[str] = field(default_factory=list)  # one per area chosen in any annotation
     problem: str | None = None
     malformed: str | None = None  # the task is not shaped as Label Studio writes one (said before anything else)
 
@@ -146,8 +156,9 @@ def _from_task(path: Path, i: int, task: Any) -> Labeled:
             item.malformed = f"annotation {n}: result is not a list of JSON objects"
             return item
         results = [r for r in result if r.get("type") == "choices"]
-        ours = [r for r in results if r.get("from_name") == FROM_NAME] or results
-        values = [r.get("value") or {} for r in ours]
+        area_results = [r for r in results if r.get("from_name") == AREA_NAME]
+        ours = [r for r in results if r.get("from_name") == FROM_NAME] or [r for r in results if r not in area_results]
+        values = [r.get("value") or {} for r in ours + area_results]
         if not all(isinstance(v, dict) for v in values):
             item.malformed = f"annotation {n}: a value is not a JSON object"
             return item
@@ -155,10 +166,11 @@ def _from_task(path: Path, i: int, task: Any) -> Labeled:
         if not all(isinstance(c, list) for c in choices):
             item.malformed = f"annotation {n}: choices is not a list"
             return item
-        chosen = [_str(c) for cs in choices for c in cs]
+        chosen = [_str(c) for cs in choices[: len(ours)] for c in cs]
         if not chosen:
             item.problem = item.problem or "empty annotation"
         item.labels.extend(chosen)
+        item.areas.extend(_str(c) for cs in choices[len(ours):] for c in cs)
     return item
 
 
@@ -174,6 +186,8 @@ def _from_records(path: Path, records: list[dict[str, str]], unit: str, first: i
         key = f"id {task_id}" if task_id else f"{unit} {i}"
         item = items.setdefault(key, Labeled(f"{path}: {'task ' + task_id if task_id else key}", r))
         label = r.get(LABEL_COL, "")
+        if r.get(AREA_COL):
+            item.areas.append(r[AREA_COL])
         if label.startswith(("[", "{")):  # several choices: Label Studio writes them as JSON
             try:
                 value = json.loads(label)
@@ -212,7 +226,18 @@ def _check(item: Labeled) -> str | None:
         return f"unknown label {unknown[0]!r} (not one of {' '.join(LABELS)})"
     if len(set(item.labels)) > 1:
         return f"two different labels: {' and '.join(dict.fromkeys(item.labels))}"
+    areas = set(_area(item))
+    if areas - set(AREAS):
+        return f"unknown area {sorted(areas - set(AREAS))[0]!r} (not one of {' '.join(AREAS)})"
+    if len(areas) > 1:
+        return f"two different areas: {' and '.join(sorted(areas))}"
     return None
+
+
+def _area(item: Labeled) -> list[str]:
+    """The areas chosen for a 不足 sentence (an area left from a label changed afterwards
+    belongs to no shortcoming: Label Studio keeps a hidden choice)."""
+    return item.areas if item.labels and item.labels[0] == SHORTCOMING else []
 
 
 def _row(item: Labeled, fallback_report: str) -> dict[str, str]:
@@ -220,7 +245,7 @@ def _row(item: Labeled, fallback_report: str) -> dict[str, str]:
     report = d.get(REPORT_COL) or (report_id_of(d[SOURCE_COL]) if d.get(SOURCE_COL) else fallback_report)
     return {REPORT_COL: report, POSITION_COL: d.get(POSITION_COL) or d.get(INDEX_COL) or "",
             HEADING_COL: d.get(HEADING_COL, ""), SECTION_COL: d.get(SECTION_COL) or d.get(HEADING_COL, ""),
-            TEXT_COL: d[TEXT_COL], LABEL_COL: item.labels[0]}
+            TEXT_COL: d[TEXT_COL], LABEL_COL: item.labels[0], AREA_COL: next(iter(_area(item)), "")}
 
 
 def _snippet(text: str) -> str:
