@@ -391,3 +391,19 @@ def test_a_read_only_store_is_one_line_before_any_work(new_store, small_corpus, 
     assert result.stderr.startswith(f"error: MLflow store {store} is read-only (") and "--no-track" in result.stderr
     assert "autoflush" not in result.stderr and "cross-validat" not in result.stdout
     assert not list((tmp_path / "models").glob("*/model.joblib"))
+
+
+def test_predict_and_suggest_read_a_registered_model_from_the_store_named_by_tracking_uri(registered, tmp_path, monkeypatch):
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)  # only --tracking-uri names the store
+    out = tmp_path / "rows.jsonl"
+    result = cli("predict", "--text", "基层执法力量仍显薄弱。", "--model", registered.model_uri,
+                 "--tracking-uri", registered.uri, "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text(encoding="utf-8").splitlines()[0])["label"]
+    report = tmp_path / "r.txt"
+    report.write_text("一、主要工作\n开展宪法宣传周活动。\n基层执法力量仍显薄弱。\n", encoding="utf-8")
+    picked = tmp_path / "picked.csv"
+    result = cli("data", "suggest", str(report), "-n", "2", "-o", str(picked), "--model", registered.model_uri,
+                 "--tracking-uri", registered.uri)
+    assert result.exit_code == 0, result.output
+    assert picked.is_file()

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from fazhi.cli.common import ExcludeOpt, IncludeOpt, ModelOpt, fail, input_patterns, user_errors
+from fazhi.cli.common import ExcludeOpt, IncludeOpt, ModelOpt, UriOpt, fail, input_patterns, user_errors
 from fazhi.config import CORPUS_FILE, LABELS, READINGS, TEXT_COL
 from fazhi.formats import INPUT_FORMATS, REPORT_FORMATS, TABLE_FORMATS, suffix_list
 
@@ -99,6 +99,7 @@ def suggest(
     n: Annotated[int, typer.Option("-n", min=1, help="How many sentences to suggest.")] = 200,
     output: Annotated[Path, typer.Option("--output", "-o", help=".csv/.jsonl: rows (source, sentence, heading, section, text, label, confidence, score); .json: Label Studio tasks.")] = ...,
     model: ModelOpt = None,
+    tracking_uri: UriOpt = None,
     labeled: Annotated[Optional[list[Path]], typer.Option("--labeled", metavar="FILE", help="Labeled CSV/TSV/JSONL whose sentences are never suggested (repeatable). Default: the bundled corpus.", show_default=False)] = None,
     seed: Annotated[int, typer.Option("--seed", help="Breaks ties between equally uncertain sentences; the same seed gives the same pick.")] = 0,
     predictions: Annotated[bool, typer.Option("--predictions", help="Label Studio tasks carry the model's label as a prediction (off: readers are not anchored on it).")] = False,
@@ -132,7 +133,7 @@ def suggest(
     with user_errors():
         check_target(output, {r.path.resolve() for r in reports if r.path is not None} | {p.resolve() for p in labeled},
                      force, formats=SUGGEST_FORMATS)
-        loaded = load(model)
+        loaded = load(model, tracking_uri=tracking_uri)
         if skipped:
             typer.echo(skipped_line(skipped), err=True)
         result = pick(reports, Tagger(loaded), n, labeled, seed)

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from fazhi.cli.common import (
-    ExcludeOpt, IncludeOpt, ModelOpt, VerboseOpt, app, fail, input_patterns, progress, say, user_errors, verbosity,
+    ExcludeOpt, IncludeOpt, ModelOpt, UriOpt, VerboseOpt, app, fail, input_patterns, progress, say, user_errors, verbosity,
 )
 from fazhi.config import AREAS, LABELS, MAX_SENTENCE_CHARS, SENTENCES_COL, SOURCE_COL, TEXT_COL, UNCERTAIN_COL, short_label
 from fazhi.errors import FazhiError, OutputError
@@ -39,6 +39,7 @@ def predict(
     include: IncludeOpt = None,
     exclude: ExcludeOpt = None,
     model: ModelOpt = None,
+    tracking_uri: UriOpt = None,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help=f"Write rows to this file; the format follows the suffix: {_FORMATS_HELP}. Default: a table on a terminal, JSON lines on a pipe.", show_default=False)] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing --output/--summary file (an input is never replaced).")] = False,
     proba: Annotated[bool, typer.Option("--proba", help="Add one probability column per label (p_<label>).")] = False,
@@ -87,7 +88,7 @@ def predict(
             if target == same:
                 raise fail(f"{target}: given as both {name} and {other}")
     with user_errors():
-        tagger = Tagger(load(model), proba=proba, min_confidence=min_confidence, only=frozenset(only or ()), explain=explain,
+        tagger = Tagger(load(model, tracking_uri=tracking_uri), proba=proba, min_confidence=min_confidence, only=frozenset(only or ()), explain=explain,
                         areas=frozenset(area or ()))
     if skipped:
         say(skipped_line(skipped))
