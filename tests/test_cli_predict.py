@@ -378,7 +378,7 @@ def test_tagging_a_sentence_imports_nothing_heavy_beyond_scikit_learn(model_dir)
 
 def test_a_model_that_fails_at_prediction_is_a_one_line_error_and_writes_nothing(tmp_path, monkeypatch, model_dir):
     # Like a pickle whose classes changed in the code since it was saved.
-    from features.text import SentenceInput
+    from fazhi_features.text import SentenceInput
 
     def broken(self, X):
         raise AttributeError("'SentenceInput' object has no attribute 'heading_mark'")

@@ -17,7 +17,7 @@ import typer
 from fazhi.modeling.classifiers import CLASS_WEIGHTS, CLASSIFIERS, c_help
 from fazhi.errors import FazhiError
 from fazhi.modeling.model import CALIBRATIONS
-from features import FEATURE_SETS
+from fazhi_features import FEATURE_SETS
 
 # Typer 0.29's rich help gives every parameter a type column, flags too (`--force <bool>`),
 # although a flag takes no value, and repeatable ones a Python type (`INPUT <list[str]>`).

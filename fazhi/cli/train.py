@@ -18,7 +18,7 @@ from fazhi.cli.common import (
 from fazhi.config import CORPUS_FILE, DEFAULT_EXPERIMENT, MODELS_DIR, SUPPLEMENT_FILE
 from fazhi.interrupts import Stop
 from fazhi.modeling.model import DEFAULT_CS, DEFAULTS
-from features import FEATURE_SETS
+from fazhi_features import FEATURE_SETS
 
 
 def _section(section: bool, heading: bool | None) -> bool:

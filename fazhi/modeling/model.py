@@ -12,7 +12,7 @@ from typing import Any
 
 from fazhi.modeling.classifiers import CLASS_WEIGHTS, CLASSIFIERS, make_classifier
 from fazhi.config import USER_DICT_FILE
-from features import FEATURE_SETS
+from fazhi_features import FEATURE_SETS
 
 # The default sweep grid: every feature set × classifier × these C.
 DEFAULT_CS: tuple[float, ...] = (1.0, 3.0, 10.0, 20.0)
@@ -80,7 +80,7 @@ def user_words(enabled: bool = True, path: Path = USER_DICT_FILE) -> tuple[str, 
     """The domain words of data/userdict.txt (empty if disabled)."""
     if not enabled:
         return ()
-    from features.tokenize import read_user_dict
+    from fazhi_features.tokenize import read_user_dict
 
     return read_user_dict(path)
 
@@ -94,14 +94,14 @@ def build_pipeline(config: ModelConfig = DEFAULTS, **changes: Any):
     """
     from sklearn.pipeline import Pipeline
 
-    from features.text import SentenceInput, make_features
+    from fazhi_features.text import SentenceInput, make_features
 
     cfg = config.with_(**changes)
     cfg.check()
     words = user_words(cfg.user_dict) if cfg.feature_set in ("words", "both") else ()
     steps: list[tuple[str, Any]] = [("input", SentenceInput(normalize_digits=cfg.normalize_digits))]
     if cfg.section and cfg.section_dropout > 0:
-        from features.dropout import SectionDropout
+        from fazhi_features.dropout import SectionDropout
 
         steps.append(("dropout", SectionDropout(p=cfg.section_dropout, random_state=cfg.seed)))
     steps += [
@@ -110,14 +110,14 @@ def build_pipeline(config: ModelConfig = DEFAULTS, **changes: Any):
     ]
     if cfg.calibration == "none":
         return Pipeline(steps)
-    from features.calibration import ReportCalibrated
+    from fazhi_features.calibration import ReportCalibrated
 
     return ReportCalibrated(Pipeline(steps), method=cfg.calibration)
 
 
 def fit(model, X, y, groups=None):
     """Fit `model` on (X, y); report ids go to a model that calibrates by report."""
-    from features.calibration import ReportCalibrated
+    from fazhi_features.calibration import ReportCalibrated
 
     if isinstance(model, ReportCalibrated):
         return model.fit(X, y, groups=groups)
