@@ -91,7 +91,10 @@ for _cls in (typer.core.TyperCommand, typer.core.TyperGroup):
 def _app_help() -> str:
     from fazhi.config import HOME_ENV, workspace
 
-    where, why = workspace()
+    try:
+        where, why = workspace()
+    except OSError:  # the working directory was removed: the callback says so in one line
+        where, why = "?", "the working directory, which no longer exists"
     return ("Tag the sentences of Chinese rule-of-law government work reports (法治政府建设工作报告).\n\n"
             f"Workspace (models/, mlflow.db, mlruns/): {where} ({why}). Choose it with --home DIR or {HOME_ENV}; "
             "without them it is the checkout fazhi runs from, else the working directory. "
@@ -128,7 +131,10 @@ def _workspace(
     from fazhi.config import inside_package, set_home, workspace
 
     set_home(home)  # every run sets it, so one in-process run's --home never leaks into the next
-    where, why = workspace()
+    try:
+        where, why = workspace()
+    except OSError as exc:
+        raise fail(f"the working directory is gone ({exc.strerror}): choose a workspace with --home DIR") from None
     if where.exists() and not where.is_dir():
         raise fail(f"{where}: not a directory (the workspace, from {why})")
     if inside_package(where):
