@@ -66,6 +66,11 @@ DEFAULT_MIN_CONFIDENCE = 0.6
 SCORE_COL = "score"
 
 
+def area_count_col(area: str) -> str:
+    """The summary column counting a report's 不足 sentences of one area."""
+    return f"n_{SHORTCOMING}_{area}"
+
+
 def proba_col(label: str) -> str:
     return f"p_{label}"
 

@@ -13,6 +13,7 @@ nearest heading (`1.加强培训力度` under `（一）…普法重点任务`).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -36,6 +37,18 @@ _HEADING_STYLES: tuple[re.Pattern[str], ...] = (
 )
 
 
+# A heading without a number (`存在的问题和困难`, `下一年度工作打算`): a line of 4–16 Chinese
+# characters and nothing else (no digit, punctuation or space: not a date, a document
+# number or page furniture), not a title (…报告, …通知) nor an issuer or author line
+# (…司法局, …调研组), followed by a line of body text.
+# It opens a part of the report, as `一、` does.
+_UNNUMBERED = re.compile(r"^[\u4e00-\u9fff、和与及]{4,16}$")
+_TITLE_ENDS = ("报告", "总结", "通报", "通知", "意见", "方案", "决定", "办法", "规定", "要点", "计划",
+               "组", "局", "委", "会", "办", "处", "室", "院", "厅", "府", "部", "中心", "所", "站", "队")
+UNNUMBERED_LEVEL = 1
+BODY_CHARS = 30  # the shortest line that counts as body text after an unnumbered heading
+
+
 @dataclass(frozen=True)
 class Sentence:
     report_id: str
@@ -46,10 +59,13 @@ class Sentence:
 
 
 def heading_level(text: str) -> int | None:
-    """The numbering level of a heading sentence (0 = outermost), or None."""
-    for level, pattern in enumerate(_HEADING_STYLES):
-        if pattern.match(text):
-            return level
+    """The numbering level of a heading sentence (0 = outermost), or None. Read as given and
+    in NFKC, as the model reads text (features.text.SentenceInput): `⼀、` (a Kangxi radical,
+    as PDF text layers carry it) numbers a heading as `一、` does; `①` (NFKC: `1`) as itself."""
+    for candidate in dict.fromkeys((text, unicodedata.normalize("NFKC", text))):
+        for level, pattern in enumerate(_HEADING_STYLES):
+            if pattern.match(candidate):
+                return level
     return None
 
 
@@ -88,13 +104,38 @@ def text_lines(text: str) -> list[str]:
     return normalize(text).split("\n")
 
 
+def unnumbered_heading(line: str, next_line: str | None) -> bool:
+    """Whether `line` is a heading without a number: see _UNNUMBERED."""
+    line = line.strip()
+    body = (next_line or "").strip()
+    return (bool(_UNNUMBERED.match(line)) and not line.endswith(_TITLE_ENDS)
+            and len(body) >= BODY_CHARS and body[-1] in _ENDS + _CLOSERS)
+
+
+def _with_next(lines: Iterable[str]) -> Iterator[tuple[str, str | None]]:
+    """Each line, in order, with the next line that is not blank (None at the end)."""
+    pending: list[str] = []  # the last non-blank line and the blank ones after it
+    for line in lines:
+        if line.strip():
+            for earlier in pending:
+                yield earlier, line
+            pending = [line]
+        else:
+            pending.append(line)
+    for earlier in pending:
+        yield earlier, None
+
+
 def iter_sentences(lines: Iterable[str], report_id: str = "") -> Iterator[Sentence]:
     """Sentences of a stream of lines (paragraphs); the heading stack spans lines."""
     stack: list[tuple[int, str]] = []  # (level, heading text), outermost first
     position = 0
-    for line in lines:
-        for i, text in enumerate(split_line(line.replace("\u3000", " "))):
+    for line, next_line in _with_next(lines):
+        spans = split_line(line.replace("\u3000", " "))
+        for i, text in enumerate(spans):
             level = heading_level(text) if i == 0 else None
+            if level is None and len(spans) == 1 and unnumbered_heading(text, next_line):
+                level = UNNUMBERED_LEVEL
             if level is not None:
                 while stack and stack[-1][0] >= level:
                     stack.pop()

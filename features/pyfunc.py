@@ -2,7 +2,8 @@
 
 Its one job: take what a caller has — a table with a `text` column and optional
 `section` and `heading` columns, a list of strings, a dict of columns — and return one
-row per sentence: the label, its confidence and one probability per label, rounded to
+row per sentence: the label, its area (empty unless 不足), its confidence and one
+probability per label, rounded to
 4 places as `fazhi predict` writes them. It needs nothing of fazhi: MLflow copies this
 package (features/) into the model, so the model loads wherever its own requirements
 file is installed. fazhi.tracking.registry builds and logs it; column names come from fazhi.config.
@@ -38,14 +39,17 @@ class SentenceModel(mlflow.pyfunc.PythonModel):
 
         self.use(joblib.load(context.artifacts[CLASSIFIER_ARTIFACT]), **context.model_config)
 
-    def use(self, classifier: Any, label_column: str, confidence_column: str, proba_columns) -> SentenceModel:
-        """Predict with this fitted classifier; proba_columns: label → column (a dict or pairs)."""
+    def use(self, classifier: Any, label_column: str, confidence_column: str, proba_columns,
+            area_column: str | None = None) -> SentenceModel:
+        """Predict with this fitted classifier; proba_columns: label → column (a dict or pairs);
+        area_column: where the area of a 不足 sentence goes (features.area; models logged
+        before areas have none)."""
         proba_columns = dict(proba_columns)  # a dict or (label, column) pairs
         classes = [str(c) for c in classifier.classes_]
         if set(classes) != set(proba_columns):
             raise ValueError(f"the classifier's labels {classes} differ from {list(proba_columns)}")
         self.classifier = classifier
-        self.label_column, self.confidence_column = label_column, confidence_column
+        self.label_column, self.confidence_column, self.area_column = label_column, confidence_column, area_column
         self.proba_columns = proba_columns
         self._labels = list(self.proba_columns)
         self._order = [classes.index(label) for label in self._labels]
@@ -55,16 +59,21 @@ class SentenceModel(mlflow.pyfunc.PythonModel):
         import pandas as pd
 
         X = sentences(model_input)
-        columns = [self.label_column, self.confidence_column, *self.proba_columns.values()]
+        text = [self.label_column, *([self.area_column] if self.area_column else [])]
+        columns = [*text, self.confidence_column, *self.proba_columns.values()]
         if len(X) == 0:
-            return pd.DataFrame({c: pd.Series(dtype=object if c == self.label_column else float) for c in columns})
+            return pd.DataFrame({c: pd.Series(dtype=object if c in text else float) for c in columns})
         proba = self.classifier.predict_proba(X)[:, self._order]
         best = proba.argmax(axis=1)
         # Python's round, value by value: exactly the figures `fazhi predict` writes.
         rounded = [[round(p, DECIMALS) for p in row] for row in proba.tolist()]
         out = pd.DataFrame(rounded, columns=list(self.proba_columns.values()))
         out.insert(0, self.confidence_column, [row[k] for row, k in zip(rounded, best.tolist())])
-        out.insert(0, self.label_column, [self._labels[k] for k in best.tolist()])
+        labels = [self._labels[k] for k in best.tolist()]
+        if self.area_column:
+            areas_for = getattr(self.classifier, "areas_for", None)
+            out.insert(0, self.area_column, areas_for(X, labels) if areas_for else [""] * len(labels))
+        out.insert(0, self.label_column, labels)
         return out
 
 

@@ -8,6 +8,7 @@ The jieba dictionary loads once per process and word list (see `_segmenter`).
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterable
 from pathlib import Path
@@ -60,8 +61,7 @@ class JiebaTokenizer:
         self.hmm = hmm
 
     def __call__(self, text: str) -> list[str]:
-        seg = _segmenter(self.user_words)
-        return [w for w in seg.lcut(text, HMM=self.hmm) if _is_word(w)]
+        return list(_words(self.user_words, self.hmm, text))
 
     def __repr__(self) -> str:
         return f"JiebaTokenizer(user_words=<{len(self.user_words)} words>, hmm={self.hmm})"
@@ -71,6 +71,14 @@ class JiebaTokenizer:
 
     def __hash__(self) -> int:
         return hash((self.user_words, self.hmm))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _words(user_words: tuple[str, ...], hmm: bool, text: str) -> tuple[str, ...]:
+    # Training segments the same sentences again and again (every CV fold, every inner
+    # calibration fold, every configuration of a sweep): remembering the last 65,536
+    # cuts them once per process, ~5× fewer jieba calls for `fazhi train`.
+    return tuple(w for w in _segmenter(user_words).lcut(text, HMM=hmm) if _is_word(w))
 
 
 def _is_word(token: str) -> bool:

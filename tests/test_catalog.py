@@ -86,7 +86,7 @@ def test_the_table_fits_80_columns_and_marks_the_champion(models):
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert max(map(_width, lines)) <= 80, result.output
-    assert lines[0].split() == ["model", "cv", "sent", "shift", "不足", "n", "data"]
+    assert lines[0].split() == ["model", "cv", "sent", "shift", "不足", "area", "n", "data"]
     rows = [line for line in lines if line[:2] in ("*L", "* ", " L")]
     assert rows[0].startswith(" L worse") and rows[1].startswith("*  good"), result.output
     good = list_models(models)[1]

@@ -53,7 +53,7 @@ def test_a_directory_of_real_reports_is_tagged_into_each_format(model_dir, repor
     result = predict(model_dir, reports[0].parent, "-o", out)
     assert result.exit_code == 0, result.output
     rows = read_back(out) if suffix != ".csv" else list(csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines()))
-    assert list(rows[0]) == ["source", "sentence", "heading", "text", "label", "confidence"]
+    assert list(rows[0]) == ["source", "sentence", "heading", "text", "label", "area", "confidence"]
     by_source = {}
     for row in rows:
         by_source.setdefault(row["source"], []).append(row)

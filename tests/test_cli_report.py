@@ -10,7 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from fazhi.cli import app
-from fazhi.config import SEEDS_DIR
+from fazhi.config import AREAS, LABELS, SEEDS_DIR, area_count_col
+from test_report import area_model_dir  # noqa: F401 (a fixture)
 
 runner = CliRunner()
 SEEDS = sorted(SEEDS_DIR.glob("*.txt"))[:2]
@@ -93,6 +94,40 @@ def test_predict_html_is_the_page_of_the_batch_with_shares_of_every_sentence(tra
         assert f'<span class=n>{n:,}</span>' in text
         assert f'title="{row["n_不足"]} of {n} sentences"' in text
     assert f"<b>{trained_model_dir.name}</b>" in text
+
+
+def test_predict_html_counts_labels_not_the_summary_s_area_columns(area_model_dir, tmp_path):
+    # The summary's n_不足_<area> columns start with n_ as the label counts do: read as
+    # labels, they made columns 不足_行政执法 … and doubled every report's 不足 in its total.
+    page, summary = tmp_path / "p.html", tmp_path / "s.csv"
+    result = runner.invoke(app, ["predict", "--model", str(area_model_dir), *map(str, SEEDS), "--summary", str(summary),
+                                 "--html", str(page), "-q"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(summary.read_text(encoding="utf-8-sig").splitlines()))
+    assert any(int(row[area_count_col(area)]) for row in rows for area in AREAS), "the model should name areas"
+    assert blob(page)["labels"] == list(LABELS)
+    text = page.read_text(encoding="utf-8")
+    for row in rows:
+        n = int(row["sentences"])
+        assert f'<span class=n>{n:,}</span>' in text and f'title="{row["n_不足"]} of {n} sentences"' in text
+
+
+def test_predict_html_counts_areas_of_every_sentence_even_under_only_and_area(area_model_dir, tmp_path):
+    from test_report import area_table
+
+    page, out, summary = tmp_path / "p.html", tmp_path / "t.jsonl", tmp_path / "s.csv"
+    result = runner.invoke(app, ["predict", "--model", str(area_model_dir), *map(str, SEEDS), "--only", "不足", "--area", "行政执法",
+                                 "-o", str(out), "--summary", str(summary), "--html", str(page), "-q"])
+    assert result.exit_code == 0, result.output
+    kept = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert kept and {r["area"] for r in kept} == {"行政执法"} and blob(page)["t"] == [r["text"] for r in kept]
+    rows = list(csv.DictReader(summary.read_text(encoding="utf-8-sig").splitlines()))
+    assert sum(int(row[area_count_col(a)]) for row in rows for a in AREAS if a != "行政执法"), "other areas should be counted"
+    head, table = area_table(page.read_text(encoding="utf-8"))
+    assert head == ["report", "不足", *AREAS]
+    for row, (name, cells, _) in zip(rows, table):  # the summary's counts, not the rows --only and --area kept
+        assert cells == [row["n_不足"], *(row[area_count_col(a)] for a in AREAS)]
+    assert table[-1][1] == [str(sum(int(row[col]) for row in rows)) for col in ["n_不足", *map(area_count_col, AREAS)]]
 
 
 def test_predict_html_checks_its_target_before_any_work(trained_model_dir, tmp_path):

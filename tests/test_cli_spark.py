@@ -16,7 +16,7 @@ from fazhi.cli import app
 from fazhi.config import LABELS, PROJECT_ROOT, SEEDS_DIR
 
 PROBA = [f"p_{lab}" for lab in LABELS]
-TAGS = ["label", "confidence", *PROBA]
+TAGS = ["label", "area", "confidence", *PROBA]
 
 
 @pytest.fixture(autouse=True)

@@ -154,7 +154,7 @@ def test_evaluate_never_runs_a_hostile_model(tmp_path, corpus_rows):
         ("report_id,position,heading,text,label\nr,0,,甲。,普法\n", [], ["row 2: label '普法' is not one of"]),
         ("text,label\n甲,其他\n", [], ["missing column(s)"]),
         ("report_id,position,heading,text,label\nr,0,,甲。,其他\nr,1,,乙。,不足\n", [], ["at least two reports"]),
-        ("report_id,position,heading,text,label\nr,0,,甲。,其他\n", ["--C", "0"], ["--C must be positive"]),
+        ("report_id,position,heading,text,label\nr,0,,甲。,其他\n", ["--C", "0"], ["C must be positive"]),
     ],
     ids=["bad-label", "no-report-id", "one-report", "bad-C"],
 )
@@ -382,7 +382,9 @@ def test_train_and_evaluate_take_several_data_files(tmp_path, small_corpus):
     assert result.exit_code == 0, result.output + result.stderr
     assert f"{a} + {b}: {n} sentences, 3-fold CV grouped by report" in result.output
     card = persist.load(out / "two").card["data"]
-    assert card["files"] == [{"file": str(a), "sha256": persist.sha256_file(a)}, {"file": str(b), "sha256": persist.sha256_file(b)}]
+    assert [{k: f[k] for k in ("file", "sha256", "written")} for f in card["files"]] == [
+        {"file": str(p), "sha256": persist.sha256_file(p), "written": False} for p in (a, b)]
+    assert [f["rows"] for f in card["files"]] == [len(p.read_text(encoding="utf-8-sig").splitlines()) - 1 for p in (a, b)]
     assert card["sha256"] not in (persist.sha256_file(a), persist.sha256_file(b)) and card["rows"] == n
     scored = run("evaluate", "--model", str(out / "two"), "--data", str(a), "--data", str(b), "--no-track",
                  "--output", str(tmp_path / "m.json"))

@@ -3,6 +3,9 @@
 tests/golden/ was written by the code before the restructuring (commit 393537e):
 before_restructuring.json holds its grouped-CV out-of-fold results for its default
 configuration and what its saved model (tests/golden/model-0.1.0/) predicts on the corpus.
+corpus.csv is that corpus as it was segmented then (with the later area column): the
+segmenter has since learned headings without a number, which changed 27 sections of
+data/sentences.csv, so the figures are reproduced on the data they were made on.
 """
 
 import json
@@ -25,10 +28,9 @@ def golden():
 
 
 @pytest.fixture(scope="module")
-def corpus(corpus_file, golden):
-    data = read_labeled(corpus_file, require_groups=True, strict=True)
-    if data.sha256 != golden["data_sha256"]:
-        pytest.skip("FAZHI_TEST_CORPUS is not the corpus the golden figures were made on")
+def corpus(golden):
+    data = read_labeled(GOLDEN / "corpus.csv", require_groups=True, strict=True)
+    assert data.sha256 == golden["data_sha256"]  # the corpus the golden figures were made on
     return data
 
 

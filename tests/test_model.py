@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fazhi.modeling.model import CLASSIFIERS, DEFAULTS, FEATURE_SETS, build_pipeline, top_terms
+from fazhi.modeling.explain import top_terms
+from fazhi.modeling.model import CLASSIFIERS, DEFAULTS, FEATURE_SETS, build_pipeline
 
 # A toy set with one obvious word per label, enough rows for 3-fold calibration.
 TOY = [
@@ -54,9 +55,9 @@ def test_heading_changes_the_prediction_only_with_the_heading_block():
 
 
 def test_build_pipeline_overrides_defaults_and_rejects_bad_choices():
-    p = build_pipeline(classifier="ridge", C=2.0, calibration="none")
+    p = build_pipeline(classifier="ridge", C=2.0, calibration="none", area=False)
     assert p.named_steps["clf"].estimator.alpha == pytest.approx(0.5)  # sigmoid-calibrated for probabilities
-    calibrated = build_pipeline(classifier="ridge", C=2.0)  # calibrated as a whole (the default): bare ridge inside
+    calibrated = build_pipeline(classifier="ridge", C=2.0).labeler  # the labels' model inside the area wrapper (the default)
     assert calibrated.method == DEFAULTS.calibration and calibrated.estimator.named_steps["clf"].alpha == pytest.approx(0.5)
     with pytest.raises(ValueError, match="unknown classifier 'svm'"):
         build_pipeline(classifier="svm")

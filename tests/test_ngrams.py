@@ -60,7 +60,7 @@ def test_the_default_model_predicts_the_same_as_with_per_text_counting(corpus, m
     fast = model.predict_proba(corpus.X)
     # The same fitted model with scikit-learn's vectorizers and the loop of cue tests.
     features = pipeline_of(model).named_steps["features"]
-    for estimator in [features, *(c.estimator for c in model.calibrated_.calibrated_classifiers_)]:
+    for estimator in [features, *(c.estimator for c in model.labeler_.calibrated_.calibrated_classifiers_)]:  # inside the area wrapper
         ct = estimator if hasattr(estimator, "transformers_") else estimator.named_steps["features"]
         ct.transformers_ = [(n, sklearn_counting(t) if isinstance(t, CharVectorizer) else t, c)
                             for n, t, c in ct.transformers_]

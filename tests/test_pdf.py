@@ -31,3 +31,22 @@ def test_the_share_of_unmapped_glyphs_counts_codes_and_replacement_characters():
     assert unmapped_share(["甲乙(cid:12)(cid:13)"]) == 0.5
     assert unmapped_share(["甲乙\ufffd\ufffd"]) == 0.5
     assert unmapped_share(["正常的文字。", ""]) == 0.0 and unmapped_share([]) == 0.0
+
+
+def test_a_heading_numbered_with_a_kangxi_radical_in_a_pdf_text_layer_is_a_heading(tmp_path):
+    # A real PDF printed by Chromium with a CJK font: its text layer keeps the radicals
+    # (U+2F00 ⼀, U+2F2F ⼯) that PDFs made from Word documents often carry.
+    from browser import run
+
+    from fazhi.formats.pdf import read_pdf
+    from fazhi.segment import iter_sentences
+
+    page = tmp_path / "radicals.html"
+    page.write_text('<html><meta charset="utf-8"><body style="font-family:\'Noto Sans CJK SC\'">'
+                    "<p>⼀、2023年主要⼯作</p><p>全年开展普法宣传活动20场。</p></body></html>", encoding="utf-8")
+    out = tmp_path / "radicals.pdf"
+    run(["--no-pdf-header-footer", f"--print-to-pdf={out}", page.as_uri()])
+    lines = [line for line in read_pdf(out, out.read_bytes()) if line.strip()]
+    assert "\u2f00" in lines[0] and "\u2f2f" in lines[0]  # the text layer holds the radicals themselves
+    sentences = list(iter_sentences(lines))
+    assert sentences[1].heading == sentences[0].text and sentences[1].section == sentences[0].text

@@ -19,13 +19,14 @@ import pandas as pd
 import pytest
 from mlflow.exceptions import MlflowException
 
+from fazhi.modeling.model import DEFAULTS
 from fazhi.config import LABELS, PROJECT_ROOT
 from fazhi.store.persist import load
 from fazhi.tracking.registry import requirements
 from fazhi.segment import Sentence, iter_sentences, text_lines
 from fazhi.tagging.tagger import Tagger
 
-COLUMNS = ["label", "confidence", *(f"p_{lab}" for lab in LABELS)]
+COLUMNS = ["label", "area", "confidence", *(f"p_{lab}" for lab in LABELS)]
 REPORT = ("一、主要工作\n（一）普法宣传\n开展宪法宣传周活动，发放资料3000余份。\n二、存在的不足\n"
           "基层执法力量仍显薄弱。\n部分群众法治意识不强。\n人民调解组织化解矛盾纠纷120件。")
 ENV_CACHE = PROJECT_ROOT / ".cache"
@@ -93,7 +94,8 @@ def test_the_logged_model_is_code_plus_a_classifier_with_pinned_requirements(reg
     reqs = (local / "requirements.txt").read_text("utf-8").split()
     names = [r.split("==")[0] for r in reqs]
     assert all("==" in r for r in reqs) and {"mlflow", "scikit-learn", "numpy", "scipy", "joblib", "pandas"} <= set(names)
-    assert "jieba" not in names and "fazhi" not in names  # the default model reads characters only
+    assert "fazhi" not in names
+    assert ("jieba" in names) == (DEFAULTS.feature_set != "chars")  # installed only for a model that reads words
     info = mlflow.models.get_model_info(registered.model_uri)
     assert [c["name"] for c in info.signature.outputs.to_dict()] == COLUMNS
     from fazhi.modeling.model import build_pipeline

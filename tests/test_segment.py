@@ -1,5 +1,7 @@
 """Report text → sentences: what a sentence is, and which heading it stands under."""
 
+import pytest
+
 from fazhi.segment import heading_level, iter_sentences, split_line, text_lines
 
 
@@ -141,3 +143,28 @@ def test_a_span_longer_than_any_sentence_is_cut_into_bounded_pieces():
     assert "".join(pieces) == commas and all(p.endswith(("，", "。")) for p in pieces)
     assert all(len(p) <= MAX_SENTENCE_CHARS for p in pieces)
     assert cut_long("短句。") == ["短句。"]
+
+
+# Lines of the bundled reports (seeds/003, 002, 004, 000) as they stand there.
+BODY_003 = "一是法治督察作用发挥还不够。以问题为导向开展法治督察工作的指向性不明显,在发挥依法治区指挥棒作用上还有差距。"
+
+
+def test_a_short_line_without_a_number_before_body_text_is_a_heading():
+    sentences = list(iter_sentences(["3.扎实推进普法宣传。", "存在的问题和困难", BODY_003, "下一年度工作打算",
+                                     "下一步,我区将坚持以习近平新时代中国特色社会主义思想为指导,全面推进依法治区。"]))
+    problem, body = sentences[1], sentences[2]
+    assert problem.text == "存在的问题和困难" and problem.section == ""  # it ends the numbered part before it
+    assert body.heading == body.section == "存在的问题和困难"
+    assert sentences[-1].heading == "下一年度工作打算"
+
+
+@pytest.mark.parametrize("line", ["效力状况 有效 附件下载 ——", "淄高新委〔2022〕26号", "高新区2023年度法治建设工作报告",
+                                  "法治政府建设工作报告", "分享到"])
+def test_furniture_titles_and_document_numbers_are_not_unnumbered_headings(line):
+    sentences = list(iter_sentences([line, BODY_003]))
+    assert sentences[-1].heading == "" and sentences[-1].section == ""
+
+
+def test_an_unnumbered_heading_needs_body_text_after_it():
+    # Two short lines in a row (page furniture, a list of names) are not headings.
+    assert [s.section for s in iter_sentences(["存在的问题和困难", "联系我们", "网站地图"])] == ["", "", ""]

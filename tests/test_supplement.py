@@ -67,3 +67,13 @@ def test_the_corpus_area_column_is_filled_for_every_shortcoming():
         rows = list(csv.DictReader(fh))
     assert all(bool(r["area"]) == (r["label"] == SHORTCOMING) for r in rows)
     assert np.isin([r["area"] for r in rows if r["area"]], AREAS).all()
+
+
+def test_data_segment_gives_back_the_texts_headings_and_sections_of_the_written_reports(tmp_path):
+    reports = sorted((SUPPLEMENT_FILE.parent / "reports").glob("*.txt"))
+    out = tmp_path / "seg.csv"
+    result = CliRunner().invoke(app, ["data", "segment", *map(str, reports), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    columns = ("report_id", "position", "heading", "section", "text")
+    with open(out, encoding="utf-8-sig") as a, open(SUPPLEMENT_FILE, encoding="utf-8-sig") as b:
+        assert [tuple(r[c] for c in columns) for r in csv.DictReader(a)] == [tuple(r[c] for c in columns) for r in csv.DictReader(b)]

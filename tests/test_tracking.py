@@ -171,7 +171,7 @@ def test_champion_loads_by_alias_and_predicts_a_dataframe_row_by_row(tracked):
     via_uri = persist.load(f"models:/{REGISTERED_MODEL}@{CHAMPION_ALIAS}", tracking_uri=tracked["uri"])
     assert list(via_uri.pipeline.predict(frame)) == predicted  # what predict/evaluate --model models:/… use
     schema = model.metadata.get_output_schema()
-    assert schema.input_names()[:2] == ["label", "confidence"]
+    assert schema.input_names()[:3] == ["label", "area", "confidence"]
     with_section = pd.DataFrame({"text": texts, "section": ["一、主要工作 › （一）普法宣传"] * 5})
     assert len(model.predict(with_section)) == 5
 
@@ -184,7 +184,7 @@ def test_a_model_registered_by_fazhi_0_2_still_loads_for_predict_and_evaluate(tr
     from fazhi.modeling.model import build_pipeline
 
     data = read_labeled(small_corpus)
-    pipeline = build_pipeline(feature_set="chars", classifier="logreg", calibration="none").fit(data.X, data.y)
+    pipeline = build_pipeline(feature_set="chars", classifier="logreg", calibration="none", area=False).fit(data.X, data.y)
     with mlflow.start_run(run_name="old-flavor") as run:
         mlflow.sklearn.log_model(pipeline, name="model", code_paths=[str(Path(fazhi_features.__file__).parent)],
                                  skops_trusted_types=["fazhi_features.text.SentenceInput", "fazhi_features.text.SectionVectorizer",

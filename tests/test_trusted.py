@@ -123,7 +123,7 @@ def test_an_mlflow_model_saved_with_pickle_is_refused_before_it_runs(tmp_path, s
 def test_an_mlflow_model_cannot_widen_the_trusted_types_itself(tmp_path, small_data):
     # The MLmodel file lists the types it wants trusted; fazhi ignores that list.
     X, y, _ = small_data
-    pipeline = build_pipeline(feature_set="chars", classifier="complementnb", calibration="none").fit(X, y)
+    pipeline = build_pipeline(feature_set="chars", classifier="complementnb", calibration="none", area=False).fit(X, y)
     pipeline.steps.append(("extra", hostile.RunsCommand("true")))  # a type no fazhi model holds
     uri = _mlflow_model(tmp_path / "mlmodel", pipeline, serialization_format="skops",
                         skops_trusted_types=[*TRUSTED_TYPES, "hostile_files.RunsCommand"])

@@ -34,7 +34,7 @@ def evaluate(
     """
     from fazhi.corpus.dataset import read_labeled_files
     from fazhi.modeling.evaluation import evaluate as run_evaluation
-    from fazhi.show.terminal import format_confusion, format_report
+    from fazhi.show.terminal import format_area, format_confusion, format_report
     from fazhi.store.persist import load
 
     check_output(output, data)
@@ -57,6 +57,8 @@ def evaluate(
     _say_overlap(result, same_file)
     typer.echo("confusion (rows true, columns predicted)")
     typer.echo(format_confusion(result.labels, result.matrix))
+    if result.area:
+        typer.echo(format_area(result.area))
     if output is not None:
         write_text_output(output, json.dumps(result.as_json(), ensure_ascii=False, indent=2) + "\n")
     if errors is not None:

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from fazhi.cli.common import ExcludeOpt, IncludeOpt, ModelOpt, app, fail, input_patterns, progress, say, user_errors
-from fazhi.config import LABELS, SENTENCES_COL, SOURCE_COL, TEXT_COL, UNCERTAIN_COL, short_label
+from fazhi.config import AREAS, LABELS, SENTENCES_COL, SOURCE_COL, TEXT_COL, UNCERTAIN_COL, short_label
 from fazhi.errors import FazhiError, OutputError
 from fazhi.interrupts import Stop
 from fazhi.formats import INPUT_FORMATS, OUTPUT_FORMATS, suffix_list
@@ -42,7 +42,8 @@ def predict(
     proba: Annotated[bool, typer.Option("--proba", help="Add one probability column per label (p_<label>).")] = False,
     min_confidence: Annotated[Optional[float], typer.Option(min=0.0, max=1.0, help="Mark rows whose confidence is below this in an `uncertain` column; the label stays.", show_default=False)] = None,
     only: Annotated[Optional[list[str]], typer.Option(help=f"Keep only rows with this label (repeatable), e.g. --only 不足. Labels: {' '.join(LABELS)}.", show_default=False)] = None,
-    summary: Annotated[Optional[Path], typer.Option(help=f"Write one row per report (sentence counts and shares per label) to this {'/'.join(OUTPUT_FORMATS)} file, and show it on the terminal.", show_default=False)] = None,
+    area: Annotated[Optional[list[str]], typer.Option("--area", help=f"Keep only 不足 rows whose area is this (repeatable), e.g. --only 不足 --area 行政执法. Areas: {' '.join(AREAS)}.", show_default=False)] = None,
+    summary: Annotated[Optional[Path], typer.Option(help=f"Write one row per report (sentence counts and shares per label, 不足 per area) to this {'/'.join(OUTPUT_FORMATS)} file, and show it on the terminal.", show_default=False)] = None,
     html: Annotated[Optional[Path], typer.Option("--html", help="Also write the batch as one HTML page (`fazhi report`'s): label shares, the shortcomings (不足) one by one, a table to sort and filter. Without --output the rows then stay off the terminal (the page has them); a pipe still gets them.", show_default=False)] = None,
     explain: Annotated[bool, typer.Option("--explain", help="Add an `explanation` column: the features that pushed each sentence most towards its label, with weights (beneath the row on a terminal).")] = False,
     text_column: Annotated[str, typer.Option(help="Column holding the sentences in sentence tables.")] = TEXT_COL,
@@ -51,7 +52,7 @@ def predict(
     """Tag every sentence of reports with its topic (普法宣传 行政执法 矛盾化解 营商环境 不足 其他).
 
     One row per sentence: source, sentence (index in its report), heading, text, label,
-    confidence. A file that cannot be read is named on stderr and skipped; the others
+    area (what a 不足 sentence is about; empty for the other labels), confidence. A file that cannot be read is named on stderr and skipped; the others
     are still tagged and written, and the exit code is 1.
 
     Examples: fazhi predict reports/ -o tagged.xlsx --summary shares.csv;
@@ -62,6 +63,9 @@ def predict(
     from fazhi.store.persist import load
     from fazhi.tagging.tagger import Tagger
 
+    unknown = sorted(set(area or ()) - set(AREAS))
+    if unknown:
+        raise fail(f"--area {' '.join(unknown)}: not an area; choose from {' '.join(AREAS)}")
     if not inputs and not text:
         raise fail("nothing to tag: give report files, directories, globs, - for standard input, or --text")
     skipped: list = []
@@ -82,7 +86,8 @@ def predict(
     if model is None:
         _train_if_none()
     with user_errors():
-        tagger = Tagger(load(model), proba=proba, min_confidence=min_confidence, only=frozenset(only or ()), explain=explain)
+        tagger = Tagger(load(model), proba=proba, min_confidence=min_confidence, only=frozenset(only or ()), explain=explain,
+                        areas=frozenset(area or ()))
     if skipped:
         say(skipped_line(skipped))
     pages: list[Path] = []  # the --html page, once written: an interruption from then on keeps it

@@ -76,8 +76,6 @@ def train(
     from fazhi.modeling.training import kept
     from fazhi.modeling.training import train as run_training
 
-    if not 0 < C < float("inf"):
-        raise fail(f"--C must be positive and finite, got {C}")
     if heading_weight is not None:
         deprecated("--heading-weight", "--section-weight")
         section_weight = heading_weight
@@ -86,6 +84,10 @@ def train(
         section=_section(section, heading), section_weight=section_weight, section_dropout=section_dropout,
         cue_weight=cue_weight, char_ngrams=char_ngrams, calibration=calibration.value, user_dict=user_dict, seed=seed,
     )
+    try:
+        config.check()  # the one check of every setting (ModelConfig.check), before any data is read
+    except ValueError as exc:
+        raise fail(str(exc)) from None
     result = tracker = None
     try:
         dataset = _load(data, supplement)
@@ -103,7 +105,7 @@ def train(
 
 
 def _report(dataset, result) -> None:
-    from fazhi.show.terminal import format_calibration, format_report, format_variants
+    from fazhi.show.terminal import format_area, format_calibration, format_report, format_variants
 
     written = int(dataset.written.sum()) if dataset.written is not None else 0
     extra = f" + {written} written (training only)" if written else ""
@@ -113,6 +115,8 @@ def _report(dataset, result) -> None:
     typer.echo("\nthe same folds, each test report shown as other reports would show it (docs/results.md):")
     typer.echo(format_variants(result.cv.variants))
     typer.echo(format_calibration(result.cv.calibration()))
+    if result.cv.area:
+        typer.echo(format_area(result.cv.area))
     if result.mlflow:
         typer.echo(f"MLflow run {result.mlflow['run_id']}; model {result.mlflow['model_uri']}")
         typer.echo(result.mlflow["promotion"])
@@ -167,12 +171,14 @@ def sweep(
         feats, clfs, cvals = _split(features), _split(classifiers), _split(Cs, float)
     except ValueError:
         raise fail(f"--C {Cs!r}: not a comma-separated list of numbers") from None
-    bad = [f for f in feats if f not in FEATURE_SETS] + [c for c in clfs if c not in CLASSIFIERS]
-    if bad or not (feats and clfs and cvals) or not all(0 < c < float("inf") for c in cvals):
-        raise fail(f"bad grid: {', '.join(bad) or 'empty list or C not positive and finite'} (see --help)")
+    if not (feats and clfs and cvals):
+        raise fail("bad grid: an empty list (see --help)")
+    try:  # every configuration checked by ModelConfig.check, the one check of every setting
+        configs = grid_configs(feats, clfs, cvals, class_weight=class_weight.value, section=_section(section, heading),
+                               calibration=calibration.value)
+    except ValueError as exc:
+        raise fail(f"bad grid: {exc}") from None
     dataset = _load(data, supplement)
-    configs = grid_configs(feats, clfs, cvals, class_weight=class_weight.value, section=_section(section, heading),
-                           calibration=calibration.value)
     command = "fazhi sweep " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["sweep"] else "fazhi sweep"
     try:
         with verbosity(verbose), user_errors(), progress("sweep", total=len(configs)) as advance:

@@ -21,7 +21,9 @@ from fazhi.store import overlap
 from fazhi.config import CONFIDENCE_COL, EXPLANATION_COL, HEADING_COL, POSITION_COL, REPORT_COL, SECTION_COL, TEXT_COL
 from fazhi.corpus.dataset import Dataset
 from fazhi.errors import CorpusError, ModelError
-from fazhi.modeling.metrics import Metrics, confusion, coverage, expected_calibration_error, reliability, scores
+from fazhi.modeling.metrics import (
+    Metrics, area_scores, confusion, coverage, expected_calibration_error, reliability, scores,
+)
 from fazhi.modeling.model import fit
 from fazhi.store.persist import LoadedModel
 
@@ -42,6 +44,8 @@ class CVResult:
     seconds: float
     variants: dict[str, Metrics]  # the test report shown otherwise (fazhi.modeling.shift), pooled over seeds
     rows: np.ndarray | None = None  # the data's rows these figures are of: its real ones (Dataset.real)
+    area_pred: np.ndarray | None = None  # the out-of-fold area of each row predicted 不足 ("" elsewhere)
+    area: Metrics | None = None  # area figures on the gold 不足 rows with an area (metrics.area_scores)
 
     def confidence(self) -> np.ndarray:
         """Out-of-fold probability of the predicted label, rounded as `fazhi predict` shows it."""
@@ -112,8 +116,10 @@ def cross_validate(
     proba = np.zeros((n, len(classes)))
     base_pred = np.empty(n, dtype=object)
     shown_pred = {name: [np.empty(n, dtype=object) for _ in xs] for name, xs in shown.items()}
-    for (train, test), (pred, prob, fold_classes, fold_shown) in zip(splits, results):
+    area_pred = np.full(n, "", dtype=object)
+    for (train, test), (pred, prob, fold_classes, fold_shown, areas) in zip(splits, results):
         y_pred[test] = pred
+        area_pred[test] = areas
         # A fold whose training part lacks a label gives it probability 0.
         proba[np.ix_(test, [classes.index(c) for c in fold_classes])] = prob
         base = DummyClassifier(strategy="most_frequent").fit(scored.X[train], scored.y[train])
@@ -123,17 +129,20 @@ def cross_validate(
                 shown_pred[name][k][test] = p
     # A shuffled variant counts every sentence once per seed.
     figures = {name: scores(np.concatenate([scored.y] * len(ps)), np.concatenate(ps)) for name, ps in shown_pred.items()}
+    area = area_scores(scored.y, scored.areas, area_pred) if scored.areas is not None else None
     return CVResult(scored.y, y_pred, proba, classes, scores(scored.y, y_pred), scores(scored.y, base_pred),
-                    len(splits), seconds, figures, real)
+                    len(splits), seconds, figures, real, area_pred, area)
 
 
 def _fit_fold(model, data: Dataset, train, test, test_scored, shown: dict[str, list[np.ndarray]]):
     # Numeric overflow (e.g. a huge C) shows as non-finite probabilities, which
     # training checks and refuses in one line; numpy's warnings would only add noise.
     with np.errstate(all="ignore"):
-        fit(model, data.X[train], data.y[train], data.groups[train])
+        fit(model, data.X[train], data.y[train], data.groups[train], None if data.areas is None else data.areas[train])
         fold_shown = {name: [model.predict(x[test_scored]) for x in xs] for name, xs in shown.items()}
-        return model.predict(data.X[test]), model.predict_proba(data.X[test]), [str(c) for c in model.classes_], fold_shown
+        pred = model.predict(data.X[test])
+        areas = model.areas_for(data.X[test], pred) if hasattr(model, "areas_for") else [""] * len(test)
+        return pred, model.predict_proba(data.X[test]), [str(c) for c in model.classes_], fold_shown, areas
 
 
 def errors(result: CVResult, data: Dataset) -> list[dict[str, Any]]:
@@ -178,13 +187,14 @@ class Evaluation:
     seen: np.ndarray | None = None  # per sentence: a training sentence of the model (fazhi.store.overlap); None: unknown
     unseen: Metrics | None = None  # the figures on the other sentences, if there are any
     seen_part: Metrics | None = None  # the figures on the seen sentences, if there are any
+    area: Metrics | None = None  # area figures on the gold 不足 sentences, if the data has an area column
 
     def as_json(self) -> dict[str, Any]:
         """metrics.json: the figures on all sentences, n_seen (null: unknown), and the same
         figures on the sentences the model was not trained on (`unseen`) and on those it was
         (`seen`); null where there is no such sentence or it is unknown."""
         return {**self.metrics, "n_seen": None if self.seen is None else int(self.seen.sum()),
-                "unseen": self.unseen, "seen": self.seen_part}
+                "unseen": self.unseen, "seen": self.seen_part, "area": self.area}
 
     def errors(self, explain: Callable[[np.ndarray, list[str]], list[str]] | None = None) -> list[dict[str, Any]]:
         """The misclassified sentences, with `explanation` (why the wrong label) if `explain` is given."""
@@ -224,5 +234,8 @@ def evaluate(model: LoadedModel, data: Dataset) -> Evaluation:
         """The figures on the sentences `mask` picks; None if it picks none or is unknown."""
         return None if mask is None or not mask.any() else scores(data.y[mask], list(guessed[mask]))
 
+    area = None
+    if data.areas is not None and hasattr(model.pipeline, "areas_for"):
+        area = area_scores(data.y, data.areas, model.pipeline.areas_for(data.X, predicted))
     return Evaluation(model.source, data, scores(data.y, predicted), *confusion(data.y, predicted), predicted,
-                      proba.max(axis=1), seen, part(None if seen is None else ~seen), part(seen))
+                      proba.max(axis=1), seen, part(None if seen is None else ~seen), part(seen), area)

@@ -31,6 +31,23 @@ def class_weights(clf) -> np.ndarray:
     return coef
 
 
+def top_terms(model, n: int = 20) -> dict[str, list[tuple[str, float]]]:
+    """The n features with the largest weight per label (class_weights: the weights
+    --explain reads too); {} for a classifier without per-feature weights."""
+    pipeline = pipeline_of(model)
+    clf = pipeline[-1]
+    names = pipeline.named_steps["features"].get_feature_names_out()
+    try:
+        coef = class_weights(clf)
+    except ValueError:
+        return {}
+    out = {}
+    for i, label in enumerate(clf.classes_):
+        order = np.argsort(coef[i])[::-1][:n]
+        out[str(label)] = [(str(names[j]), float(coef[i, j])) for j in order]
+    return out
+
+
 class Explainer:
     """A fitted model's pushes: `explain(X, labels)` → one "block:feature +w; …" string per row."""
 

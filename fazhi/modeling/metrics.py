@@ -38,6 +38,22 @@ def scores(y_true: Sequence[str], y_pred: Sequence[str]) -> Metrics:
     }
 
 
+def area_scores(labels: Sequence[str], areas: Sequence[str], predicted_areas: Sequence[str]) -> Metrics | None:
+    """The area figures on the gold 不足 rows that have an area, as the dev set's scorer
+    counts them: a row whose 不足 was missed has no predicted area and counts as wrong.
+    accuracy, n and per_area → {precision, recall, f1, support} (the five areas; an empty
+    prediction is a miss, never an area of its own). None if no row has a gold area."""
+    from fazhi.config import AREAS, SHORTCOMING
+
+    rows = [(a, p) for lab, a, p in zip(labels, areas, predicted_areas) if lab == SHORTCOMING and a]
+    if not rows:
+        return None
+    true, pred = [a for a, _ in rows], [p or "" for _, p in rows]
+    per = scores(true, pred)["per_label"]
+    return {"accuracy": float(np.mean([a == p for a, p in rows])), "n": len(rows),
+            "per_area": {a: per.get(a, {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 0}) for a in AREAS}}
+
+
 def confusion(y_true: Sequence[str], y_pred: Sequence[str]) -> tuple[list[str], np.ndarray]:
     """Labels (rows = true, columns = predicted) and the confusion matrix."""
     from sklearn.metrics import confusion_matrix

@@ -11,14 +11,21 @@ from pathlib import Path
 from typing import Any
 
 from fazhi.modeling.classifiers import CLASS_WEIGHTS, CLASSIFIERS, make_classifier
-from fazhi.config import USER_DICT_FILE
+from fazhi.config import AREAS, SHORTCOMING, USER_DICT_FILE
 from fazhi_features import FEATURE_SETS
 
 # The default sweep grid: every feature set × classifier × these C.
 DEFAULT_CS: tuple[float, ...] = (1.0, 3.0, 10.0, 20.0)
 CALIBRATIONS: tuple[str, ...] = ("isotonic", "sigmoid", "none")
+# The area model (features/area.WithArea): chars 1–2 of the sentence and its section,
+# complement NB. On the dev set's gold 不足 sentences (benchmarks/area.py) it names the area
+# of 0.79–0.80 of them, as jieba words + chars do (0.80), with no jieba; logistic
+# regression gave 0.68–0.80.
+AREA_FEATURES, AREA_ALPHA, AREA_SHORTCOMING_WEIGHT = "chars", 0.1, 1.0
 # Parameter names of fazhi 0.1 (cards, MLflow params): read as their new names.
 RENAMED = {"heading": "section", "heading_weight": "section_weight"}
+# Fields added since: a card without one was trained without what it turns on.
+ADDED = {"nfkc": False, "area": False}
 
 
 @dataclass(frozen=True)
@@ -26,18 +33,20 @@ class ModelConfig:
     """Every hyper-parameter `fazhi train` takes; logged to MLflow as params."""
 
     # Measured on three figures (grouped CV, sentence only, style shift): docs/results.md.
-    feature_set: str = "chars"
+    feature_set: str = "both"  # jieba words 1–2 and chars 1–2: dev macro-F1 0.813 against chars' 0.796 (docs/results.md)
     char_ngrams: int = 2  # character 1..n grams of the sentence (1–3 leans on report-specific 3-grams)
     classifier: str = "complementnb"
     C: float = 10.0
     class_weight: str = "balanced"
     section: bool = True  # the section (every enclosing heading) as its own TF-IDF block
     section_weight: float = 0.5
-    section_dropout: float = 0.0  # share of training rows whose section is blanked (features/dropout.py)
+    section_dropout: float = 0.3  # share of training rows whose section is blanked (features/dropout.py); dev +0.003, CV +0.008
     cue_weight: float = 0.5  # how a thing is said: deficiency/hedging/negation cues (features/cues.py); 0 = off
     calibration: str = "isotonic"  # probabilities calibrated on left-out reports (features/calibration.py)
     normalize_digits: bool = True
+    nfkc: bool = True  # text read in Unicode NFKC (full-width forms, Kangxi radicals → ordinary characters)
     user_dict: bool = False  # measured: whole domain terms cost word features ~0.02–0.03 macro-F1 (docs/results.md)
+    area: bool = True  # also name the area of each 不足 sentence (features/area.py)
     seed: int = 0
 
     def with_(self, **changes: Any) -> ModelConfig:
@@ -52,7 +61,8 @@ class ModelConfig:
     def from_params(cls, params: dict[str, Any]) -> ModelConfig:
         """The config of a card or MLflow run (fazhi 0.1's names too); unknown keys ignored."""
         known = {f.name for f in fields(cls)}
-        return cls().with_(**{k: v for k, v in params.items() if RENAMED.get(k, k) in known})
+        given = {RENAMED.get(k, k): v for k, v in params.items() if RENAMED.get(k, k) in known}
+        return cls().with_(**{**ADDED, **given})
 
     def check(self) -> None:
         """ValueError naming the first invalid field."""
@@ -99,7 +109,7 @@ def build_pipeline(config: ModelConfig = DEFAULTS, **changes: Any):
     cfg = config.with_(**changes)
     cfg.check()
     words = user_words(cfg.user_dict) if cfg.feature_set in ("words", "both") else ()
-    steps: list[tuple[str, Any]] = [("input", SentenceInput(normalize_digits=cfg.normalize_digits))]
+    steps: list[tuple[str, Any]] = [("input", SentenceInput(normalize_digits=cfg.normalize_digits, nfkc=cfg.nfkc))]
     if cfg.section and cfg.section_dropout > 0:
         from fazhi_features.dropout import SectionDropout
 
@@ -108,54 +118,40 @@ def build_pipeline(config: ModelConfig = DEFAULTS, **changes: Any):
         ("features", make_features(cfg.feature_set, cfg.section, words, cfg.section_weight, cfg.char_ngrams, cfg.cue_weight)),
         ("clf", make_classifier(cfg.classifier, cfg.C, cfg.class_weight, cfg.seed, probabilities=cfg.calibration == "none")),
     ]
-    if cfg.calibration == "none":
-        return Pipeline(steps)
+    labeler = Pipeline(steps)
+    if cfg.calibration != "none":
+        from fazhi_features.calibration import ReportCalibrated
+
+        labeler = ReportCalibrated(labeler, method=cfg.calibration)
+    if not cfg.area:
+        return labeler
+    from sklearn.naive_bayes import ComplementNB
+
+    from fazhi_features.area import WithArea
+
+    area_words = user_words(cfg.user_dict)
+    area_model = Pipeline([
+        ("input", SentenceInput(normalize_digits=cfg.normalize_digits, nfkc=cfg.nfkc)),
+        ("features", make_features(AREA_FEATURES, cfg.section, area_words, cfg.section_weight, 2, 0.0)),
+        ("clf", ComplementNB(alpha=AREA_ALPHA)),
+    ])
+    return WithArea(labeler, area_model, SHORTCOMING, AREAS, AREA_SHORTCOMING_WEIGHT)
+
+
+def fit(model, X, y, groups=None, areas=None):
+    """Fit `model` on (X, y); report ids go to a model that calibrates by report, the
+    areas of the 不足 rows to one that names areas."""
+    from fazhi_features.area import WithArea
     from fazhi_features.calibration import ReportCalibrated
 
-    return ReportCalibrated(Pipeline(steps), method=cfg.calibration)
-
-
-def fit(model, X, y, groups=None):
-    """Fit `model` on (X, y); report ids go to a model that calibrates by report."""
-    from fazhi_features.calibration import ReportCalibrated
-
+    if isinstance(model, WithArea):
+        return model.fit(X, y, groups=groups, areas=areas)
     if isinstance(model, ReportCalibrated):
         return model.fit(X, y, groups=groups)
     return model.fit(X, y)
 
 
 def pipeline_of(model):
-    """The fitted Pipeline inside a model (the model itself unless it is calibrated)."""
+    """The fitted Pipeline that gives a model's labels (inside its area and calibration wrappers)."""
+    model = getattr(model, "labeler_", model)
     return getattr(model, "estimator_", model)
-
-
-def top_terms(pipeline, n: int = 20) -> dict[str, list[tuple[str, float]]]:
-    """The n features with the largest weight per label, for linear models.
-
-    Calibrated models average the coefficients of their inner estimators;
-    ComplementNB uses its feature log-weights. {} if none apply.
-    """
-    import numpy as np
-
-    pipeline = pipeline_of(pipeline)
-    clf = pipeline.named_steps["clf"]
-    names = pipeline.named_steps["features"].get_feature_names_out()
-    if hasattr(clf, "calibrated_classifiers_"):
-        coefs = [getattr(c.estimator, "coef_", None) for c in clf.calibrated_classifiers_]
-        coef = np.mean(coefs, axis=0) if all(c is not None for c in coefs) else None
-    elif hasattr(clf, "coef_"):
-        coef = clf.coef_
-    elif hasattr(clf, "feature_log_prob_"):
-        coef = clf.feature_log_prob_  # ComplementNB stores negated complement log-probs: larger = more typical
-    else:
-        coef = None
-    if coef is None:
-        return {}
-    coef = np.asarray(coef)
-    if coef.shape[0] == 1 and len(clf.classes_) == 2:  # binary linear models keep one row
-        coef = np.vstack([-coef[0], coef[0]])
-    out = {}
-    for i, label in enumerate(clf.classes_):
-        order = np.argsort(coef[i])[::-1][:n]
-        out[str(label)] = [(str(names[j]), float(coef[i, j])) for j in order]
-    return out

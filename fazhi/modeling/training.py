@@ -134,7 +134,7 @@ def _fit(config: ModelConfig, data: Dataset, jobs: int, on_fold: Callable[[], No
     start = time.perf_counter()
     try:
         with np.errstate(all="ignore"):  # as in cross-validation, which checked the figures
-            fit_model(pipeline, data.X, data.y, data.groups)
+            fit_model(pipeline, data.X, data.y, data.groups, data.areas)
     except ValueError as exc:
         raise _refusal(config, data, exc) from None
     return TrainResult(config, data, cv, pipeline, time.perf_counter() - start)

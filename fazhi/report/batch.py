@@ -1,8 +1,10 @@
-"""A tagged batch for the report page: rows of `fazhi predict` output, per-report label counts, the model and the date.
+"""A tagged batch for the report page: rows of `fazhi predict` output, per-report label and area counts, the model and the date.
 
 Built from tagged files (`read_tagged`: .csv, .jsonl, .xlsx, .parquet, as predict writes
 them) or from predict's own results (`from_results`). A file that cannot be read, or is
 not predict output, gives one line in `errors`; the other files are still reported.
+A file without an area column (written by a fazhi before areas) still loads: its reports
+have no area counts, and the page leaves them out of its area parts.
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from fazhi.config import (
-    CONFIDENCE_COL, DEFAULT_MIN_CONFIDENCE, HEADING_COL, INDEX_COL, LABEL_COL, LABELS, MAX_INPUT_BYTES, SECTION_COL, SOURCE_COL, TEXT_COL,
-    label_order,
+    AREA_COL, AREAS, CONFIDENCE_COL, DEFAULT_MIN_CONFIDENCE, HEADING_COL, INDEX_COL, LABEL_COL, LABELS, MAX_INPUT_BYTES, SECTION_COL, SENTENCES_COL, SOURCE_COL,
+    SHORTCOMING, TEXT_COL, area_count_col, label_order,
 )
 from fazhi.errors import FazhiError, ReadError
 from fazhi.formats import OUTPUT_FORMATS
@@ -34,6 +36,7 @@ class Row:
     text: str
     label: str
     confidence: float
+    area: str = ""  # the area of a 不足 sentence; "" for the other labels, or if not named
 
 
 @dataclass
@@ -45,6 +48,9 @@ class ReportCounts:
     counts: Counter[str]
     sentences: int
     gaps: bool = False  # read from a file whose sentence numbers skip (written with --only?)
+    # 不足 sentences per area ("" counts those the model named no area for); None when
+    # the file has no area column: unknown is not the same as none.
+    areas: Counter[str] | None = None
 
     def share(self, label: str) -> float:
         return self.counts[label] / self.sentences if self.sentences else 0.0
@@ -67,6 +73,17 @@ class Batch:
         return label_order([*LABELS, *(lab for r in self.reports for lab in r.counts)])
 
     @property
+    def area_names(self) -> list[str]:
+        """Every area of the scheme, then any other found (a newer fazhi's), as labels are ordered."""
+        found = {a for r in self.reports if r.areas for a in r.areas if a} - set(AREAS)
+        return [*AREAS, *sorted(found)]
+
+    @property
+    def areas_named(self) -> bool:
+        """Whether any 不足 sentence of the batch has an area: if none has, the page has no area parts."""
+        return any(n and a for r in self.reports if r.areas for a, n in r.areas.items())
+
+    @property
     def low(self) -> int:
         return sum(r.confidence < self.min_confidence for r in self.rows)
 
@@ -78,7 +95,7 @@ def read_tagged(paths: Iterable[Path], min_confidence: float = DEFAULT_MIN_CONFI
     seen: dict[str, str] = {}
     for path in map(Path, paths):
         try:
-            rows = _rows(path)
+            rows, with_areas = _rows(path)
         except FazhiError as exc:
             batch.errors.append(str(exc))
             continue
@@ -92,6 +109,8 @@ def read_tagged(paths: Iterable[Path], min_confidence: float = DEFAULT_MIN_CONFI
                 continue
             seen[source] = str(path)
             counts = ReportCounts(source, Counter(r.label for r in got), len(got))
+            if with_areas:
+                counts.areas = Counter(r.area for r in got if r.label == SHORTCOMING)
             counts.gaps = max(r.sentence for r in got) + 1 > len(got)
             batch.reports.append(counts)
             batch.rows.extend(got)
@@ -106,11 +125,17 @@ def from_results(results: Iterable[tuple[list[dict], dict]], model: dict[str, st
     """The batch `fazhi predict` just tagged: (rows, summary) per report. Shares come from
     the summaries, so they are of every sentence even when --only kept some rows."""
     batch = Batch(model=model, min_confidence=DEFAULT_MIN_CONFIDENCE if min_confidence is None else min_confidence)
+    area_cols = {area_count_col(area) for area in AREAS}
     for rows, summary in results:
-        counts = Counter({key[2:]: n for key, n in summary.items() if key.startswith("n_") and n})
-        batch.reports.append(ReportCounts(summary[SOURCE_COL], counts, sum(counts.values())))
+        # n_<label> are the label counts; n_不足_<area> also start with n_ but count areas.
+        counts = Counter({key[2:]: n for key, n in summary.items() if key.startswith("n_") and key not in area_cols and n})
+        report = ReportCounts(summary[SOURCE_COL], counts, summary[SENTENCES_COL])
+        if all(col in summary for col in area_cols):  # of every sentence, as the label counts
+            report.areas = Counter({area: summary[area_count_col(area)] for area in AREAS})
+            report.areas[""] = counts[SHORTCOMING] - sum(report.areas.values())  # named no area
+        batch.reports.append(report)
         batch.rows.extend(Row(r[SOURCE_COL], r[INDEX_COL], r.get(HEADING_COL) or "", r[TEXT_COL], r[LABEL_COL],
-                              r[CONFIDENCE_COL]) for r in rows)
+                              r[CONFIDENCE_COL], r.get(AREA_COL) or "") for r in rows)
     return batch
 
 
@@ -142,7 +167,8 @@ def card_info(directory: Path) -> dict[str, str]:
     return model_info(str(directory / MODEL_FILE), read_card(directory / CARD_FILE))
 
 
-def _rows(path: Path) -> list[Row]:
+def _rows(path: Path) -> tuple[list[Row], bool]:
+    """The rows of one tagged file, and whether it has an area column."""
     suffix = path.suffix.lower()
     if suffix not in TAGGED_FORMATS:
         raise ReadError(f"{path}: not a tagged file ({', '.join(TAGGED_FORMATS)}, as `fazhi predict -o` writes)")
@@ -160,6 +186,7 @@ def _rows(path: Path) -> list[Row]:
     if missing:
         raise ReadError(f"{path}: not `fazhi predict` output (no column {', '.join(missing)})")
     heading = SECTION_COL if SECTION_COL in records[0] else HEADING_COL
+    with_areas = AREA_COL in records[0]
     out = []
     for line, rec in enumerate(records, start=2):
         try:
@@ -168,11 +195,16 @@ def _rows(path: Path) -> list[Row]:
             raise ReadError(f"{path}: row {line - 1}: sentence or confidence is not a number") from None
         if not 0.0 <= confidence <= 1.0:
             raise ReadError(f"{path}: row {line - 1}: confidence {confidence} is not between 0 and 1")
-        if not _str(rec[LABEL_COL]).strip():
+        label = _str(rec[LABEL_COL])
+        if not label.strip():
             raise ReadError(f"{path}: row {line - 1}: no label")
-        out.append(Row(_str(rec[SOURCE_COL]), sentence, _str(rec.get(heading)), _str(rec[TEXT_COL]),
-                       _str(rec[LABEL_COL]), confidence))
-    return out
+        area = _str(rec.get(AREA_COL)).strip()
+        # predict writes an area on 不足 rows only; one elsewhere would be counted as a
+        # shortcoming's area that is not one, so the file is refused, not half-trusted.
+        if area and label != SHORTCOMING:
+            raise ReadError(f"{path}: row {line - 1}: area {area!r} on a {label!r} row (an area belongs to {SHORTCOMING} rows only)")
+        out.append(Row(_str(rec[SOURCE_COL]), sentence, _str(rec.get(heading)), _str(rec[TEXT_COL]), label, confidence, area))
+    return out, with_areas
 
 
 def _str(value: Any) -> str:

@@ -1,9 +1,9 @@
 """A Batch → one self-contained HTML page: inline CSS, JavaScript and SVG, no network request.
 
-The summary parts (stacked bars of label shares, the heat table) are written here as
-escaped HTML and SVG, so they show without JavaScript; the sentences travel once, as
-one inline JSON blob (columns, not objects: a third of the size), which page.js turns
-into the 不足 lists and a paginated, sortable, filterable table. The page's Content
+The summary parts (stacked bars of label shares, the heat table, 不足 by area) are
+written here as escaped HTML and SVG, so they show without JavaScript; the sentences
+travel once, as one inline JSON blob (columns, not objects: a third of the size), which
+page.js turns into the 不足 lists and a paginated, sortable, filterable table. The page's Content
 Security Policy forbids every load from outside it.
 """
 
@@ -40,6 +40,7 @@ def render(batch: Batch, title: str = REPORT_TITLE) -> str:
         legend=_legend(labels),
         bars=_bars(batch, labels),
         heat=_heat(batch, labels),
+        areas=_areas(batch),
         shortcoming=escape(SHORTCOMING),
         data=data_json(batch),
     )
@@ -57,6 +58,10 @@ def data_json(batch: Batch) -> str:
     as indices into lists), safe inside <script>: no '<', '>' or '&' survives as such."""
     labels = batch.labels
     label_index = {lab: k for k, lab in enumerate(labels)}
+    # No area names, no area parts in page.js: a batch of files without an area column,
+    # or of a model that named none, shows as before areas.
+    areas = batch.area_names if batch.areas_named else []
+    area_index = {area: k for k, area in enumerate(areas)}
     report_index = {r.source: k for k, r in enumerate(batch.reports)}
     headings: dict[str, int] = {}
     rows = batch.rows
@@ -66,11 +71,14 @@ def data_json(batch: Batch) -> str:
         "reports": _names(batch),
         "sources": [r.source for r in batch.reports],
         "shortcoming": SHORTCOMING,
+        "areas": areas,
+        "areaColors": [label_color(area) for area in areas],
         "minConfidence": batch.min_confidence,
         "r": [report_index[row.source] for row in rows],
         "i": [row.sentence for row in rows],
         "l": [label_index[row.label] for row in rows],
         "c": [row.confidence for row in rows],
+        "a": [area_index.get(row.area, -1) for row in rows],  # -1: no area (not 不足, or not named)
         "h": [headings.setdefault(row.heading, len(headings)) for row in rows],
         "t": [row.text for row in rows],
     }
@@ -156,3 +164,50 @@ def _heat(batch: Batch, labels: list[str]) -> str:
         body.append(f'<tr><th title="{escape(rep.source)}">{escape(names[k])}</th>'
                     f'<td class=num>{rep.sentences:,}</td>{"".join(cells)}</tr>')
     return f"<table class=heat><thead><tr><th>report</th><th>sentences</th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _areas(batch: Batch) -> str:
+    """Reports × areas: each report's 不足 sentences per area, and totals; shaded against
+    the column's highest count, as the heat table, and a count links to its sentences.
+    One line instead when there is no area to show, and one naming any report left out."""
+    gap = escape(SHORTCOMING)
+    if not batch.areas_named:
+        why = ("the model that tagged them named no area" if any(r.areas is not None for r in batch.reports)
+               else "the tagged files have no area column (written by a fazhi before areas; tag them again to see them)")
+        return f'<p class="hint noarea">{gap} sentences by area are not shown: {escape(why)}.</p>'
+    areas, names = batch.area_names, _names(batch)
+    shown = [(k, rep.areas) for k, rep in enumerate(batch.reports) if rep.areas is not None]
+    total: Counter[str] = Counter()
+    for _, counts in shown:
+        total.update(counts)
+    unnamed = total[""] > 0  # 不足 sentences the model named no area for get a column of their own
+    top = {area: max(counts[area] for _, counts in shown) or 1 for area in areas}
+    to_gap = f"label={escape(quote(SHORTCOMING))}"
+
+    def row(head: str, counts: Counter[str], where: str, shade: bool) -> str:
+        n = sum(counts.values())
+        out = [head, f'<td class=num><a href="#{where}{to_gap}">{n:,}</a></td>']
+        for area in areas:
+            k = counts[area]
+            alpha = int(round(200 * k / top[area])) if shade else 0
+            share = f" ({k / n:.1%})" if n else ""
+            out.append(f'<td style="background:{label_color(area)}{alpha:02x}" title="{k} of {n} {gap} sentences{share}">'
+                       f'<a href="#{where}{to_gap}&amp;area={escape(quote(area))}">{k:,}</a></td>')
+        if unnamed:
+            out.append(f"<td class=num>{counts['']:,}</td>")
+        return f"<tr>{''.join(out)}</tr>"
+
+    head = "".join(f'<th style="border-bottom-color:{label_color(area)}">{escape(area)}</th>' for area in areas)
+    body = "".join(row(f'<th title="{escape(batch.reports[k].source)}">{escape(names[k])}</th>', counts,
+                       f"report={k}&amp;", True) for k, counts in shown)
+    table = (f'<table class="heat areas"><thead><tr><th>report</th><th>{gap}</th>{head}'
+             f'{"<th>no area</th>" if unnamed else ""}</tr></thead><tbody>{body}</tbody>'
+             f"<tfoot>{row('<th>all reports</th>', total, '', False)}</tfoot></table>")
+    left = [names[k] for k, rep in enumerate(batch.reports) if rep.areas is None]
+    if left:  # a batch of old and new tagged files: the old ones' reports have no areas
+        table += (f'<p class="hint noarea">{len(left):,} report(s) not in this table, their file having no area column '
+                  f'(written by a fazhi before areas): {escape(", ".join(left[:5]))}{" …" if len(left) > 5 else ""}</p>')
+    return (f"<section id=areas><h2>{gap} by area</h2>"
+            f"<p class=hint>Each report's {gap} sentences by the area they concern; the shade is relative to the "
+            f"highest count in the column; hover for shares, click a count for its sentences.</p>"
+            f"<div class=scroll>{table}</div></section>")

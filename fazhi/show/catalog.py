@@ -35,6 +35,7 @@ class ModelEntry:
     champion: bool = False  # models/CHAMPION names it: predict and evaluate use it by default
     latest: bool = False  # models/LATEST names it: `fazhi train` saved it last
     broken: str | None = None  # why it cannot be loaded
+    area_accuracy: float | None = None  # CV accuracy of the area of the 不足 sentences (features.area)
 
     def short_config(self) -> str:
         """Features, classifier and C, then whatever else differs from the defaults, e.g.
@@ -59,7 +60,7 @@ class ModelEntry:
             "latest": self.latest, "broken": self.broken, "config": self.config,
             "cv_macro_f1": self.cv_macro_f1, "sentence_only_macro_f1": self.sentence_only_macro_f1,
             "style_shift_macro_f1": self.style_shift_macro_f1, "deficiency_f1": self.deficiency_f1,
-            "n_sentences": self.n_sentences, "data_sha256": self.data_sha256,
+            "area_accuracy": self.area_accuracy, "n_sentences": self.n_sentences, "data_sha256": self.data_sha256,
         }
 
 
@@ -162,7 +163,12 @@ def _from_card(directory: Path, card: dict[str, Any]) -> ModelEntry:
         float(deficiency) if isinstance(deficiency, (int, float)) else None,
         rows if isinstance(rows, int) else None,
         data.get("sha256") if isinstance(data.get("sha256"), str) else None,
+        area_accuracy=_number(metrics.get("area", {}).get("accuracy") if isinstance(metrics.get("area"), dict) else None),
     )
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 def local_time(created: str | None) -> str:

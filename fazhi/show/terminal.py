@@ -130,7 +130,8 @@ def _pad(s: str, width: int) -> str:
 
 MODELS_LEGEND = ("* champion (the default of predict and evaluate)  L latest  ! broken\n"
                  "cv: grouped-CV macro-F1  sent: sentence only  shift: style shift\n"
-                 "不足: its CV F1  n: training sentences  data: training data sha256")
+                 "不足: its CV F1  area: CV accuracy of the 不足 sentences' area\n"
+                 "n: training sentences  data: training data sha256")
 
 
 def models_table(entries: list[Any]) -> Any:
@@ -148,13 +149,13 @@ def models_table(entries: list[Any]) -> Any:
     t = Table(box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 0), show_lines=False)
     t.add_column("", no_wrap=True)
     t.add_column("model", overflow="fold", min_width=16, ratio=1)
-    for head in ("cv", "sent", "shift", SHORTCOMING, "n"):
+    for head in ("cv", "sent", "shift", SHORTCOMING, "area", "n"):
         t.add_column(head, justify="right", no_wrap=True)
     t.add_column("data", no_wrap=True)
     for e in entries:
         mark = ("!" if e.broken else "*" if e.champion else " ") + ("L" if e.latest else " ")
         below = [f"broken: {e.broken}"] if e.broken else [x for x in (local_time(e.created), e.short_config()) if x]
-        figures = [e.cv_macro_f1, e.sentence_only_macro_f1, e.style_shift_macro_f1, e.deficiency_f1]
+        figures = [e.cv_macro_f1, e.sentence_only_macro_f1, e.style_shift_macro_f1, e.deficiency_f1, e.area_accuracy]
         # Lines below the name are indented as a block, so a long reason folds under itself.
         t.add_row(Text(mark), Group(Text(e.name), *(Padding(Text(x), (0, 0, 0, 2)) for x in below)),
                   *(Text("" if f is None else f"{f:.3f}") for f in figures),
@@ -181,3 +182,10 @@ def format_parts(parts: dict[str, dict[str, Any] | None], counts: dict[str, int]
         lines.append(_pad(f"{lab} F1", width) + "".join(
             cell(parts[n], lambda p: p["per_label"].get(lab, {}).get("f1")) for n in names))
     return "\n".join(lines)
+
+
+def format_area(area: dict) -> str:
+    """The area figures of the 不足 sentences (modeling.metrics.area_scores) in one line."""
+    per = ", ".join(f"{short_label(a)} {s['f1']:.2f}" for a, s in area["per_area"].items() if s["support"])
+    return (f"area of the {area['n']} 不足 sentences (a missed 不足 counts as wrong): accuracy {area['accuracy']:.3f}; "
+            f"F1 {per}")

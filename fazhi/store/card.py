@@ -20,7 +20,7 @@ def model_card(result: Any) -> dict[str, Any]:
     card = {
         "labels": [str(c) for c in result.pipeline.classes_],
         "config": result.config.as_params(),
-        "metrics": {"cv": cv.metrics, **cv.variants, "baseline": cv.baseline},
+        "metrics": {"cv": cv.metrics, **cv.variants, "baseline": cv.baseline, **({"area": cv.area} if cv.area else {})},
         "data": {"file": data.path, "sha256": data.sha256, "rows": len(data),
                  "labels": data.label_counts(),
                  "files": [{"file": f, "sha256": h, **data.file_rows.get(f, {}),

@@ -42,6 +42,7 @@ TRUSTED_CLASSES: dict[str, tuple[str, ...]] = {
     "fazhi_features.cues": ("CueFeatures",),
     "fazhi_features.dropout": ("SectionDropout",),
     "fazhi_features.calibration": ("ReportCalibrated",),
+    "fazhi_features.area": ("WithArea",),
     # Never in a model file (caches and the pyfunc wrapper), listed so that every class of
     # features/ is known here (tests/test_trusted.py): restoring them calls nothing.
     "fazhi_features.ngrams": ("GramIndex", "KeyTable"),

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from fazhi.config import (
-    CONFIDENCE_COL, EXPLANATION_COL, HEADING_COL, INDEX_COL, LABEL_COL, SENTENCES_COL, SOURCE_COL, TEXT_COL,
-    UNCERTAIN_COL, label_order, proba_col,
+    AREA_COL, AREAS, CONFIDENCE_COL, EXPLANATION_COL, HEADING_COL, INDEX_COL, LABEL_COL, SENTENCES_COL, SOURCE_COL, TEXT_COL,
+    UNCERTAIN_COL, area_count_col, label_order, proba_col,
 )
 from fazhi.errors import ModelError, ReadError
 from fazhi.formats.writers import Column
@@ -29,6 +29,11 @@ CHUNK = 4096
 CHUNK_CHARS = 200_000
 
 
+def full(sentences: int, chars: int) -> bool:
+    """Whether a batch of this many sentences and characters is as large as one call takes."""
+    return sentences >= CHUNK or chars >= CHUNK_CHARS
+
+
 @dataclass
 class Tagger:
     """Sentences → rows with label and confidence, for one loaded model."""
@@ -38,6 +43,7 @@ class Tagger:
     min_confidence: float | None = None
     only: frozenset[str] = frozenset()
     explain: bool = False  # add the features that pushed each sentence to its label
+    areas: frozenset[str] = frozenset()  # --area: keep only the 不足 sentences of these areas
 
     def __post_init__(self) -> None:
         if not hasattr(self.model.pipeline, "predict_proba"):
@@ -49,19 +55,21 @@ class Tagger:
         # Column of predict_proba for each label in display order.
         self._column_of = [self.model.labels.index(lab) for lab in self.labels]
         self._proba_cols = [proba_col(lab) for lab in self.labels]
-        self._explainer = None
+        self._explainer = self._area_explainer = None
         if self.explain:
             from fazhi.modeling.explain import Explainer
 
+            area_model = getattr(self.model.pipeline, "area_model_", None)
             try:
                 self._explainer = Explainer(self.model.pipeline)
+                self._area_explainer = Explainer(area_model) if area_model is not None else None
             except (ValueError, AttributeError, KeyError, TypeError) as exc:
                 raise ModelError(f"{self.model.source}: cannot explain this model ({exc})".splitlines()[0]) from None
 
     @property
     def columns(self) -> list[Column]:
         cols = [Column(SOURCE_COL, "str"), Column(INDEX_COL, "int"), Column(HEADING_COL, "str"),
-                Column(TEXT_COL, "str"), Column(LABEL_COL, "str"), Column(CONFIDENCE_COL, "float")]
+                Column(TEXT_COL, "str"), Column(LABEL_COL, "str"), Column(AREA_COL, "str"), Column(CONFIDENCE_COL, "float")]
         if self.min_confidence is not None:
             cols.append(Column(UNCERTAIN_COL, "bool"))
         if self.proba:
@@ -75,6 +83,7 @@ class Tagger:
         cols = [Column(SOURCE_COL, "str"), Column(SENTENCES_COL, "int")]
         cols.extend(Column(f"n_{lab}", "int") for lab in self.labels)
         cols.extend(Column(f"share_{lab}", "float") for lab in self.labels)
+        cols.extend(Column(area_count_col(area), "int") for area in AREAS)
         if self.min_confidence is not None:
             cols.append(Column(UNCERTAIN_COL, "int"))
         return cols
@@ -96,7 +105,7 @@ class Tagger:
             batch.append((source, sentences))
             size += len(sentences)
             chars += sum(len(s.text) for s in sentences)
-            if size >= CHUNK or chars >= CHUNK_CHARS:
+            if full(size, chars):
                 yield from self._tag_batch(batch)
                 batch, size, chars = [], 0, 0
         yield from self._tag_batch(batch)
@@ -115,29 +124,37 @@ class Tagger:
         # marked uncertain at --min-confidence 0.6 (Python's round, as always).
         confidences = [round(c, 4) for c in proba[np.arange(len(best)), best].tolist()]
         probas = [[round(q, 4) for q in p] for p in proba.tolist()] if self.proba else None
+        areas = self._areas(sentences, labels)
         why = None
         if self._explainer is not None:
             why, done = [], 0
             for chunk in pieces:
                 why += self._explain(chunk, labels[done : done + len(chunk)])
                 done += len(chunk)
+            short = [i for i, a in enumerate(areas) if a]
+            if short and self._area_explainer is not None:  # what made the area of each 不足 sentence
+                area_why = self._area_explainer.explain([(sentences[i].text, sentences[i].section) for i in short],
+                                                        [areas[i] for i in short])
+                for i, w in zip(short, area_why):
+                    why[i] = f"{why[i]} | {AREA_COL} {areas[i]}: {w}"
         start = 0
         for source, report in batch:
             end = start + len(report)
-            yield self._rows(source, report, labels, confidences, probas, why, start, end)
+            yield self._rows(source, report, labels, areas, confidences, probas, why, start, end)
             start = end
 
-    def _rows(self, source, sentences, labels, confidences, probas, why, start, end) -> tuple[list[dict], dict]:
+    def _rows(self, source, sentences, labels, areas, confidences, probas, why, start, end) -> tuple[list[dict], dict]:
         counts = Counter(labels[start:end])
+        counts.update(area_count_col(a) for a in areas[start:end] if a)
         threshold, only = self.min_confidence, self.only
         uncertain = sum(c < threshold for c in confidences[start:end]) if threshold is not None else 0
         rows: list[dict] = []
         for i, s in zip(range(start, end), sentences):
             label = labels[i]
-            if only and label not in only:
+            if only and label not in only or self.areas and areas[i] not in self.areas:
                 continue
             row = {SOURCE_COL: source, INDEX_COL: s.position, HEADING_COL: s.heading, TEXT_COL: s.text,
-                   LABEL_COL: label, CONFIDENCE_COL: confidences[i]}
+                   LABEL_COL: label, AREA_COL: areas[i], CONFIDENCE_COL: confidences[i]}
             if threshold is not None:
                 row[UNCERTAIN_COL] = confidences[i] < threshold
             if probas is not None:
@@ -146,6 +163,17 @@ class Tagger:
                 row[EXPLANATION_COL] = why[i]
             rows.append(row)
         return rows, self._summary(source, len(sentences), counts, uncertain)
+
+    def _areas(self, sentences: Sequence[Sentence], labels: list[str]) -> list[str]:
+        """The area of each sentence labeled 不足 ("" for the others, and for a model that names no areas)."""
+        areas_for = getattr(self.model.pipeline, "areas_for", None)
+        if areas_for is None:
+            return [""] * len(labels)
+        try:
+            return areas_for([(s.text, s.section) for s in sentences], labels)
+        except Exception as exc:  # e.g. a pickle from older code of its own classes
+            why = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            raise ModelError(f"{self.model.source}: the model fails to name areas ({why}); retrain it with `fazhi train`") from None
 
     def _explain(self, chunk: Sequence[Sentence], labels: list[str]) -> list[str]:
         return self._explainer.explain([(s.text, s.section) for s in chunk], labels)
@@ -167,6 +195,7 @@ class Tagger:
         row: dict = {SOURCE_COL: source, SENTENCES_COL: total}
         row.update((f"n_{lab}", counts[lab]) for lab in self.labels)
         row.update((f"share_{lab}", round(counts[lab] / total, 4) if total else 0.0) for lab in self.labels)
+        row.update((area_count_col(area), counts[area_count_col(area)]) for area in AREAS)
         if self.min_confidence is not None:
             row[UNCERTAIN_COL] = uncertain
         return row
@@ -176,7 +205,7 @@ def chunks(sentences: Sequence[Sentence]) -> Iterator[Sequence[Sentence]]:
     """Consecutive runs of at most CHUNK sentences and (unless one alone is longer) CHUNK_CHARS characters."""
     start = chars = 0
     for i, s in enumerate(sentences):
-        if i > start and (i - start == CHUNK or chars + len(s.text) > CHUNK_CHARS):
+        if i > start and full(i - start, chars + len(s.text) - 1):  # - 1: a sentence that fills it exactly still fits
             yield sentences[start:i]
             start, chars = i, 0
         chars += len(s.text)
@@ -225,7 +254,7 @@ def tag(reports: Iterable[Report], tagger: Tagger) -> Iterator[Result]:
             parts.append((name, sentences))
             size += len(sentences)
             chars += sum(len(s.text) for s in sentences)
-        if size >= CHUNK or chars >= CHUNK_CHARS or not parts:  # a full batch, or only errors waiting
+        if full(size, chars) or not parts:  # a full batch, or only errors waiting
             yield from flush()
             pending, parts, size, chars = [], [], 0, 0
     yield from flush()

@@ -78,6 +78,9 @@ def cv_metrics(cv: CVResult) -> dict[str, float]:
         out.update(metric_dict(f"cv_{name}_", figures))
     calibration = cv.calibration()
     out.update({f"cv_{k}": v for k, v in calibration.items() if k != "bins"})
+    if cv.area:  # the area of the 不足 sentences (features.area), as the dev scorer counts it
+        out["cv_area_accuracy"] = cv.area["accuracy"]
+        out.update({f"cv_area_f1_{a}": s["f1"] for a, s in cv.area["per_area"].items() if s["support"]})
     return out
 
 
@@ -161,7 +164,8 @@ class Tracker:
         from fazhi.modeling.evaluation import ERROR_COLUMNS, errors
         from fazhi.show.terminal import format_calibration, format_confusion, format_report, format_variants
         from fazhi.modeling.metrics import confusion
-        from fazhi.modeling.model import pipeline_of, top_terms
+        from fazhi.modeling.explain import top_terms
+        from fazhi.modeling.model import pipeline_of
         from fazhi.store.persist import package_versions
 
         self.connect()
@@ -251,6 +255,9 @@ class Tracker:
                 flat_params("", {"model": evaluation.model, "data_file": data.path, "data_sha256": data.sha256, "n_rows": len(data)})
             )
             mlflow.log_metrics(metric_dict("eval_", evaluation.metrics))
+            if evaluation.area:
+                mlflow.log_metrics({"eval_area_accuracy": evaluation.area["accuracy"],
+                                    **{f"eval_area_f1_{a}": s["f1"] for a, s in evaluation.area["per_area"].items() if s["support"]}})
             if evaluation.seen is not None:  # what the model was not trained on, apart (fazhi.store.overlap)
                 mlflow.log_metrics({"seen_n": int(evaluation.seen.sum()), "unseen_n": int((~evaluation.seen).sum())})
             if evaluation.unseen is not None:

@@ -13,7 +13,7 @@ import fazhi_features
 from fazhi.mlflowlib import MlflowClient, mlflow
 from fazhi.store.champion import Score, beats
 from fazhi.config import (
-    CHAMPION_ALIAS, CONFIDENCE_COL, LABEL_COL, REGISTERED_MODEL, SECTION_COL, TEXT_COL, label_order, proba_col,
+    AREA_COL, CHAMPION_ALIAS, CONFIDENCE_COL, LABEL_COL, REGISTERED_MODEL, SECTION_COL, TEXT_COL, label_order, proba_col,
 )
 
 CV_METRIC = "cv_macro_f1"  # the figure that decides who is champion
@@ -27,13 +27,13 @@ REQUIREMENTS = ("mlflow", "scikit-learn", "numpy", "scipy", "pandas", "joblib", 
 
 
 def signature(labels: list[str]):
-    """One label, its confidence and a probability per label out. No input schema: MLflow
+    """One label, its area (empty unless 不足), its confidence and a probability per label out. No input schema: MLflow
     would turn a list of strings into an unnamed column and reject it, and the model
     checks its input itself (fazhi_features.pyfunc.sentences)."""
     ColSpec = mlflow.types.ColSpec
     return mlflow.models.ModelSignature(
         inputs=None,
-        outputs=mlflow.types.Schema([ColSpec("string", LABEL_COL), ColSpec("double", CONFIDENCE_COL),
+        outputs=mlflow.types.Schema([ColSpec("string", LABEL_COL), ColSpec("string", AREA_COL), ColSpec("double", CONFIDENCE_COL),
                                      *(ColSpec("double", proba_col(lab)) for lab in labels)]),
     )
 
@@ -74,7 +74,7 @@ def pyfunc_parts(classifier, workdir: Path, example: np.ndarray) -> dict:
     joblib.dump(classifier, path, compress=3)
     return {
         "python_model": str(code / "pyfunc_entry.py"),  # models from code: no pickled wrapper
-        "model_config": {"label_column": LABEL_COL, "confidence_column": CONFIDENCE_COL,
+        "model_config": {"label_column": LABEL_COL, "confidence_column": CONFIDENCE_COL, "area_column": AREA_COL,
                          "proba_columns": [[lab, proba_col(lab)] for lab in labels]},  # a list: YAML sorts mappings
         "artifacts": {CLASSIFIER_ARTIFACT: str(path)},
         "code_paths": [str(code)],
