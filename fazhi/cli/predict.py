@@ -42,7 +42,7 @@ def predict(
     proba: Annotated[bool, typer.Option("--proba", help="Add one probability column per label (p_<label>).")] = False,
     min_confidence: Annotated[Optional[float], typer.Option(min=0.0, max=1.0, help="Mark rows whose confidence is below this in an `uncertain` column; the label stays.", show_default=False)] = None,
     only: Annotated[Optional[list[str]], typer.Option(help=f"Keep only rows with this label (repeatable), e.g. --only 不足. Labels: {' '.join(LABELS)}.", show_default=False)] = None,
-    area: Annotated[Optional[list[str]], typer.Option("--area", help=f"Keep only 不足 rows whose area is this (repeatable), e.g. --only 不足 --area 行政执法. Areas: {' '.join(AREAS)}.", show_default=False)] = None,
+    area: Annotated[Optional[list[str]], typer.Option("--area", help=f"Keep only the 不足 rows of this area (repeatable), e.g. --only 不足 --area 行政执法. Areas: {' '.join(AREAS)}.", show_default=False)] = None,
     summary: Annotated[Optional[Path], typer.Option(help=f"Write one row per report (sentence counts and shares per label, 不足 per area) to this {'/'.join(OUTPUT_FORMATS)} file, and show it on the terminal.", show_default=False)] = None,
     html: Annotated[Optional[Path], typer.Option("--html", help="Also write the batch as one HTML page (`fazhi report`'s): label shares, the shortcomings (不足) one by one, a table to sort and filter. Without --output the rows then stay off the terminal (the page has them); a pipe still gets them.", show_default=False)] = None,
     explain: Annotated[bool, typer.Option("--explain", help="Add an `explanation` column: the features that pushed each sentence most towards its label, with weights (beneath the row on a terminal).")] = False,
