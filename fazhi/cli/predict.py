@@ -142,7 +142,7 @@ def _train_if_none() -> None:
     # FAZHI_SUPPLEMENT is `fazhi train --supplement`'s variable: the same data as it would read.
     supplement = click.BOOL.convert(os.environ.get("FAZHI_SUPPLEMENT") or "1", None, None)
     say(f"no model in {models_dir()} yet: training the default model on the bundled corpus first "
-        "(`fazhi train`, about 10 s)")
+        "(as `fazhi train` does; about a minute)")
     with user_errors(), verbosity(False):
         data = read_labeled_files([CORPUS_FILE], require_groups=True, strict=True,
                                   written=[SUPPLEMENT_FILE] if supplement else [])
