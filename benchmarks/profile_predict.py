@@ -32,7 +32,7 @@ def stage_functions() -> dict[str, list]:
     from fazhi.formats import writers
     from fazhi.tagging.inputs import Report
     from fazhi.segment import iter_sentences
-    from features.text import SentenceInput
+    from fazhi_features.text import SentenceInput
 
     return {
         "reading": [Report.parts],

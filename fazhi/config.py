@@ -83,12 +83,24 @@ MAX_DOCX_PARAGRAPHS = 100_000  # python-docx takes ~25 µs per paragraph (a 300-
 MAX_SENTENCE_CHARS = 500  # longer spans are cut (the corpus's longest sentence has 241 characters)
 
 
-# The project root is the checkout that holds this package (an editable install);
-# FAZHI_HOME points elsewhere, e.g. for a non-editable install.
-PROJECT_ROOT = Path(os.environ.get("FAZHI_HOME", Path(__file__).resolve().parent.parent))
-DATA_DIR = PROJECT_ROOT / "data"
-SEEDS_DIR = PROJECT_ROOT / "seeds"
-MODELS_DIR = PROJECT_ROOT / "models"
+# Two kinds of paths. The bundled data (the corpus, its two readings, the guideline, the
+# user dictionary, the written supplement, the seed reports) is read in place, never
+# written: a checkout's own data/ and seeds/, or, installed, their copies inside the
+# package (fazhi/data, fazhi/seeds: pyproject.toml's package-dir). The workspace is where
+# fazhi writes (models/, mlflow.db, mlruns/): see workspace().
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _checkout(package: Path) -> Path | None:
+    """The checkout this package is imported from (an editable install), or None when installed."""
+    root = package.parent
+    return root if (root / "pyproject.toml").is_file() and (root / "data" / "sentences.csv").is_file() else None
+
+
+PROJECT_ROOT = _checkout(PACKAGE_DIR)  # the checkout (tests, benchmarks, scripts); None when installed
+BUNDLE_DIR = PROJECT_ROOT or PACKAGE_DIR
+DATA_DIR = BUNDLE_DIR / "data"
+SEEDS_DIR = BUNDLE_DIR / "seeds"
 CORPUS_FILE = DATA_DIR / "sentences.csv"
 # Sentences written for the project from the guideline (data/written/README.md): training
 # only, never scored; `fazhi train` adds them to whatever --data names unless --no-supplement.
@@ -98,13 +110,48 @@ USER_DICT_FILE = DATA_DIR / "userdict.txt"
 ANNOTATIONS_DIR = DATA_DIR / "annotations"
 READINGS = (ANNOTATIONS_DIR / "reading_a.csv", ANNOTATIONS_DIR / "reading_b.csv")
 
-# MLflow: an explicit SQLite store in the project, so runs do not depend on the cwd.
-DEFAULT_TRACKING_URI = f"sqlite:///{PROJECT_ROOT / 'mlflow.db'}"
+HOME_ENV = "FAZHI_HOME"
+_home: Path | None = None  # `fazhi --home DIR`, set by the CLI for the command it runs
+
+
+def set_home(home: Path | None) -> None:
+    """Make `home` the workspace (None: back to FAZHI_HOME, the checkout, the working directory)."""
+    global _home
+    _home = None if home is None else Path(home).expanduser().resolve()
+
+
+def workspace() -> tuple[Path, str]:
+    """(where fazhi writes, why there): --home, else $FAZHI_HOME, else the checkout fazhi
+    runs from, else the working directory. Read on every call: never frozen at import."""
+    if _home is not None:
+        return _home, "--home"
+    if os.environ.get(HOME_ENV):
+        return Path(os.environ[HOME_ENV]).expanduser().resolve(), HOME_ENV
+    if PROJECT_ROOT is not None:
+        return PROJECT_ROOT, "the checkout"
+    return Path.cwd(), "the working directory"
+
+
+def inside_package(path: Path) -> bool:
+    """Whether `path` lies inside the installed package (or its site-packages), where fazhi never writes."""
+    return PROJECT_ROOT is None and Path(path).resolve().is_relative_to(PACKAGE_DIR.parent)
+
+
+def models_dir() -> Path:
+    """The workspace's models/: one directory per trained model, LATEST and CHAMPION naming them."""
+    return workspace()[0] / "models"
+
+
+def default_tracking_uri() -> str:
+    """MLflow: an explicit SQLite store in the workspace, so runs do not depend on the cwd."""
+    return f"sqlite:///{workspace()[0] / 'mlflow.db'}"
+
+
 DEFAULT_EXPERIMENT = "fazhi"
 REGISTERED_MODEL = "fazhi-sentence"
 CHAMPION_ALIAS = "champion"
 
 
 def tracking_uri(explicit: str | None = None) -> str:
-    """--tracking-uri wins, then MLFLOW_TRACKING_URI, then the project's SQLite store."""
-    return explicit or os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI
+    """--tracking-uri wins, then MLFLOW_TRACKING_URI, then the workspace's SQLite store."""
+    return explicit or os.environ.get("MLFLOW_TRACKING_URI") or default_tracking_uri()

@@ -39,7 +39,7 @@ class WithArea(ClassifierMixin, BaseEstimator):
         self.shortcoming_weight = shortcoming_weight
 
     def fit(self, X, y, groups=None, areas=None):
-        from features.calibration import ReportCalibrated
+        from .calibration import ReportCalibrated
 
         y = np.asarray(y, dtype=object)
         self.labeler_ = clone(self.labeler)

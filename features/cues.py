@@ -82,7 +82,7 @@ class CueFeatures(TransformerMixin, BaseEstimator):
         # Every cue of every text found at once (features.ngrams): the same values as
         # `p in text`, `text.count(p)` and `p in tail` (no cue overlaps itself, so
         # counting occurrences equals str.count; tests/test_cues.py compares both).
-        from features.ngrams import codepoints, rows_of
+        from .ngrams import codepoints, rows_of
 
         texts = self._texts(X)
         n, n_patterns = len(texts), len(self.patterns_)
@@ -108,7 +108,7 @@ class CueFeatures(TransformerMixin, BaseEstimator):
         """A GramIndex of the cues (value: index in patterns_); built once, not pickled."""
         cached = self.__dict__.get("_cue_index_cache")
         if cached is None or cached[0] is not self.patterns_:
-            from features.ngrams import GramIndex
+            from .ngrams import GramIndex
 
             columns = {p: i for i, (_, p) in enumerate(self.patterns_)}
             if len(columns) != len(self.patterns_):

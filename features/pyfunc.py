@@ -84,7 +84,7 @@ def sentences(model_input):
     from mlflow.exceptions import MlflowException
     from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
 
-    from features.text import HEADING, SECTION, TEXT
+    from .text import HEADING, SECTION, TEXT
 
     def bad(why: str) -> MlflowException:
         return MlflowException(

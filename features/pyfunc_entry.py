@@ -2,6 +2,6 @@
 
 from mlflow.models import set_model
 
-from features.pyfunc import SentenceModel
+from fazhi_features.pyfunc import SentenceModel
 
 set_model(SentenceModel())

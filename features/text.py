@@ -21,8 +21,8 @@ from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted
 
-from features import FEATURE_SETS
-from features.tokenize import JiebaTokenizer
+from . import FEATURE_SETS
+from .tokenize import JiebaTokenizer
 
 # The input contract's column names (= fazhi.config; features/ must not import fazhi).
 TEXT, SECTION, HEADING = "text", "section", "heading"
@@ -142,7 +142,7 @@ class CharVectorizer(TfidfVectorizer):
         if not all(type(d) is str for d in docs):
             return super().transform(docs)
         check_is_fitted(self, msg="The TF-IDF vectorizer is not fitted")
-        from features.ngrams import codepoints, count_matrix, rows_of
+        from .ngrams import codepoints, count_matrix, rows_of
 
         # scikit-learn's char analyzer squeezes runs of whitespace first.
         codes, starts = codepoints(sub_all(self._white_spaces, " ", docs))
@@ -153,7 +153,7 @@ class CharVectorizer(TfidfVectorizer):
         return self._tfidf.transform(_sparse_api(counts), copy=False)
 
     def _counts_with_numpy(self) -> bool:
-        from features.ngrams import MAX_KEYED
+        from .ngrams import MAX_KEYED
 
         return (self.analyzer == "char" and not self.lowercase and self.preprocessor is None
                 and self.strip_accents is None and self.input == "content" and self.ngram_range[1] <= MAX_KEYED)
@@ -162,7 +162,7 @@ class CharVectorizer(TfidfVectorizer):
         # Built once per fitted vocabulary; not pickled (rebuilt in milliseconds).
         cached = self.__dict__.get("_gram_index_cache")
         if cached is None or cached[0] is not self.vocabulary_:
-            from features.ngrams import GramIndex
+            from .ngrams import GramIndex
 
             cached = self._gram_index_cache = (self.vocabulary_, GramIndex(self.vocabulary_))
         return cached[1]
@@ -234,7 +234,7 @@ def make_features(
         blocks.append(("section", SectionVectorizer(analyzer="char", lowercase=False, ngram_range=(1, 2), sublinear_tf=True), 1))
         weights["section"] = section_weight
     if cue_weight > 0:
-        from features.cues import CueFeatures
+        from .cues import CueFeatures
 
         blocks.append(("cues", CueFeatures(column=0), 0))
         weights["cues"] = cue_weight

@@ -12,7 +12,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from features.cues import CUE_GROUPS, _TAIL_CHARS, _TAIL_GROUPS
+from fazhi_features.cues import CUE_GROUPS, _TAIL_CHARS, _TAIL_GROUPS
 
 _END_PUNCT = re.compile(r"[。！？；;!?，,、\s]+$")
 

@@ -350,10 +350,24 @@ def _fazhi(args, env_extra=None, cwd=None):
     return subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True, env=env, cwd=cwd)
 
 
-def test_without_a_trained_model_the_error_says_to_run_fazhi_train(tmp_path):
+def test_without_a_trained_model_predict_trains_the_default_one_first(tmp_path):
+    # An empty workspace: one line says so, the default model is trained on the bundled
+    # corpus into it (models/, mlflow.db), then the sentence is tagged; a second run reuses it.
+    done = _fazhi(["predict", "--text", "存在执法不规范的问题。"], {"FAZHI_HOME": str(tmp_path)}, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[0].startswith(f"no model in {tmp_path / 'models'} yet: training the default model")
+    assert json.loads(done.stdout.splitlines()[0])["label"] in LABELS
+    assert (tmp_path / "models" / "CHAMPION").is_file() and (tmp_path / "mlflow.db").is_file()
+    again = _fazhi(["predict", "--text", "甲。"], {"FAZHI_HOME": str(tmp_path)}, cwd=tmp_path)
+    assert again.returncode == 0 and "training" not in again.stderr, again.stderr
+
+
+def test_a_broken_champion_marker_is_an_error_not_a_retraining(tmp_path):
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "CHAMPION").write_text("\n", encoding="utf-8")
     done = _fazhi(["predict", "--text", "甲。"], {"FAZHI_HOME": str(tmp_path)})
     assert done.returncode == 1
-    assert done.stderr == f"error: no trained model in {tmp_path / 'models'}: run `fazhi train` first\n"
+    assert done.stderr == f"error: {tmp_path / 'models' / 'CHAMPION'}: empty; run `fazhi train` or choose a model with --model\n"
 
 
 def test_tagging_a_sentence_imports_nothing_heavy_beyond_scikit_learn(model_dir):
@@ -378,7 +392,7 @@ def test_tagging_a_sentence_imports_nothing_heavy_beyond_scikit_learn(model_dir)
 
 def test_a_model_that_fails_at_prediction_is_a_one_line_error_and_writes_nothing(tmp_path, monkeypatch, model_dir):
     # Like a pickle whose classes changed in the code since it was saved.
-    from features.text import SentenceInput
+    from fazhi_features.text import SentenceInput
 
     def broken(self, X):
         raise AttributeError("'SentenceInput' object has no attribute 'heading_mark'")

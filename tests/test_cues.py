@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from features.cues import CUE_GROUPS, CueFeatures
+from fazhi_features.cues import CUE_GROUPS, CueFeatures
 
 
 def test_a_shortcoming_sentence_lights_deficiency_and_pending_cues_at_its_end():
@@ -37,6 +37,6 @@ def test_cues_are_exactly_those_of_the_per_sentence_loop_they_replaced(corpus_ro
 
 
 def test_the_whitespace_stripped_before_the_tail_is_every_character_python_calls_space():
-    from features.cues import _SPACES
+    from fazhi_features.cues import _SPACES
 
     assert set(_SPACES) == {chr(c) for c in range(0x110000) if chr(c).isspace()}

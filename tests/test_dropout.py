@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from features.dropout import SectionDropout
+from fazhi_features.dropout import SectionDropout
 
 X = np.array([[f"句{i}", f"一、节{i}"] for i in range(1000)], dtype=object)
 

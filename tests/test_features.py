@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features.text import SentenceInput, make_features
-from features.tokenize import JiebaTokenizer, read_user_dict
+from fazhi_features.text import SentenceInput, make_features
+from fazhi_features.tokenize import JiebaTokenizer, read_user_dict
 from fazhi.config import USER_DICT_FILE
 
 DOMAIN_TERMS = ["双随机一公开", "放管服", "枫桥经验", "行政复议", "合法性审查", "三项制度", "谁执法谁普法", "一网通办"]
@@ -61,9 +61,9 @@ def test_features_import_neither_pandas_nor_jieba_at_module_level():
     import ast
     from pathlib import Path
 
-    import features
+    import fazhi_features
 
-    for path in Path(features.__file__).parent.glob("*.py"):
+    for path in Path(fazhi_features.__file__).parent.glob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         top = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
         names = {a.name.split(".")[0] for n in top if isinstance(n, ast.Import) for a in n.names}
@@ -74,7 +74,7 @@ def test_features_import_neither_pandas_nor_jieba_at_module_level():
 def test_a_chars_model_never_loads_jieba():
     out = run_python(
         "import sys\n"
-        "import features.tokenize, features.text\n"
+        "import fazhi_features.tokenize, fazhi_features.text\n"
         "from fazhi.modeling.model import build_pipeline\n"
         "p = build_pipeline(feature_set='chars', classifier='logreg', section=True, calibration='none')\n"
         "p.fit(['依法调解纠纷', '开展普法宣传', '优化营商环境'], ['矛盾化解', '普法宣传', '营商环境'])\n"

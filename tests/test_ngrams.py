@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from features.cues import CueFeatures
-from features.ngrams import GramIndex, KeyTable, codepoints, rows_of
-from features.text import CharVectorizer, SectionVectorizer, sub_all
+from fazhi_features.cues import CueFeatures
+from fazhi_features.ngrams import GramIndex, KeyTable, codepoints, rows_of
+from fazhi_features.text import CharVectorizer, SectionVectorizer, sub_all
 from fazhi.corpus.dataset import read_labeled
 from fazhi.modeling.model import DEFAULTS, build_pipeline, fit, pipeline_of
 from reference_features import cue_transform, same_matrix, sklearn_counting

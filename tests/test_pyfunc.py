@@ -90,7 +90,7 @@ def test_the_logged_model_is_code_plus_a_classifier_with_pinned_requirements(reg
     mlflow.set_tracking_uri(registered.uri)
     local = Path(mlflow.artifacts.download_artifacts(artifact_uri=registered.model_uri, dst_path=str(tmp_path)))
     assert not (local / "python_model.pkl").exists()  # models from code: no pickled wrapper
-    assert (local / "code" / "features" / "pyfunc.py").is_file() and (local / "artifacts" / "classifier.joblib").is_file()
+    assert (local / "code" / "fazhi_features" / "pyfunc.py").is_file() and (local / "artifacts" / "classifier.joblib").is_file()
     reqs = (local / "requirements.txt").read_text("utf-8").split()
     names = [r.split("==")[0] for r in reqs]
     assert all("==" in r for r in reqs) and {"mlflow", "scikit-learn", "numpy", "scipy", "joblib", "pandas"} <= set(names)
@@ -129,7 +129,7 @@ out = {"frame": model.predict(pd.DataFrame({"text": texts, "section": ["二、�
        "from_checkout": sorted(m for m, mod in list(sys.modules.items())
                                if (getattr(mod, "__file__", None) or "").startswith(os.environ["CHECKOUT"])
                                and not mod.__file__.startswith(sys.prefix)),
-       "features_from": sys.modules["features.pyfunc"].__file__}
+       "features_from": sys.modules["fazhi_features.pyfunc"].__file__}
 print(json.dumps(out, ensure_ascii=False))
 """
 

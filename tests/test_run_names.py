@@ -5,7 +5,7 @@ import pytest
 from fazhi.modeling.classifiers import CLASSIFIERS
 from fazhi.modeling.model import DEFAULT_CS
 from fazhi.tracking.names import child_name, evaluation_name, sweep_name
-from features import FEATURE_SETS
+from fazhi_features import FEATURE_SETS
 
 
 def test_the_default_sweep_is_named_by_counts_and_range():

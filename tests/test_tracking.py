@@ -20,7 +20,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 from typer.testing import CliRunner
 
-import features
+import fazhi_features
 from fazhi.store import persist
 from fazhi.config import CHAMPION_ALIAS, LABELS, REGISTERED_MODEL
 from fazhi.formats.files import sha256_file
@@ -186,9 +186,9 @@ def test_a_model_registered_by_fazhi_0_2_still_loads_for_predict_and_evaluate(tr
     data = read_labeled(small_corpus)
     pipeline = build_pipeline(feature_set="chars", classifier="logreg", calibration="none", area=False).fit(data.X, data.y)
     with mlflow.start_run(run_name="old-flavor") as run:
-        mlflow.sklearn.log_model(pipeline, name="model", code_paths=[str(Path(features.__file__).parent)],
-                                 skops_trusted_types=["features.text.SentenceInput", "features.text.SectionVectorizer",
-                                                      "features.text.CharVectorizer", "features.cues.CueFeatures"])
+        mlflow.sklearn.log_model(pipeline, name="model", code_paths=[str(Path(fazhi_features.__file__).parent)],
+                                 skops_trusted_types=["fazhi_features.text.SentenceInput", "fazhi_features.text.SectionVectorizer",
+                                                      "fazhi_features.text.CharVectorizer", "fazhi_features.cues.CueFeatures"])
     loaded = persist.load(f"runs:/{run.info.run_id}/model", tracking_uri=tracked["uri"])
     assert list(loaded.pipeline.predict(data.X)) == list(pipeline.predict(data.X))
 

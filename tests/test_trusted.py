@@ -13,7 +13,7 @@ from fazhi.modeling.classifiers import CLASSIFIERS
 from fazhi.errors import ModelError
 from fazhi.formats.files import sha256_file
 from fazhi.modeling.model import build_pipeline
-from fazhi.store.trusted import TRUSTED_TYPES, load_joblib
+from fazhi.store.trusted import TRUSTED_TYPES, legacy_modules, load_joblib
 
 GOLDEN = persist.Path(__file__).parent / "golden" / "model-0.1.0"
 
@@ -93,7 +93,10 @@ def test_every_model_fazhi_builds_loads_and_predicts_the_same(tmp_path, small_da
 def test_the_model_fazhi_0_1_saved_loads_as_plain_joblib_would(small_data):
     X = small_data[0]
     trusted = persist.load(GOLDEN).pipeline
-    plain = joblib.load(GOLDEN / "model.joblib")  # our own file: safe to load plainly here
+    # Our own file: safe to load plainly here. It names features.text.… (features/ was
+    # installed as `features` then): plain unpickling needs those names, as fazhi_features.
+    with legacy_modules():
+        plain = joblib.load(GOLDEN / "model.joblib")
     np.testing.assert_array_equal(trusted.predict_proba(X), plain.predict_proba(X))
 
 
@@ -128,6 +131,29 @@ def test_an_mlflow_model_cannot_widen_the_trusted_types_itself(tmp_path, small_d
         persist.load(uri, tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}")
 
 
+def test_an_mlflow_skops_model_saved_before_the_package_rename_loads(tmp_path, small_data):
+    # Up to 0.2, features/ installed as `features`: a skops file of then names
+    # features.text.CharVectorizer and so on. Such a file, made by renaming the modules
+    # in a skops file of today (its schema.json), loads and predicts the same.
+    import sys
+    import zipfile
+
+    X, y, _ = small_data  # the sklearn flavor predates the area model (area=False)
+    pipeline = build_pipeline(feature_set="chars", classifier="complementnb", calibration="none", area=False).fit(X, y)
+    uri = _mlflow_model(tmp_path / "mlmodel", pipeline, serialization_format="skops", skops_trusted_types=TRUSTED_TYPES)
+    (model_file,) = (tmp_path / "mlmodel").glob("*.skops")
+    with zipfile.ZipFile(model_file) as zf:
+        members = {name: zf.read(name) for name in zf.namelist()}
+    assert b'"fazhi_features.text"' in members["schema.json"]
+    members["schema.json"] = members["schema.json"].replace(b'"fazhi_features.', b'"features.')
+    with zipfile.ZipFile(model_file, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    loaded = persist.load(uri, tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}")
+    np.testing.assert_array_equal(loaded.pipeline.predict_proba(X), pipeline.predict_proba(X))
+    assert "features" not in sys.modules  # the old names lived only while the file loaded
+
+
 def test_every_class_of_the_features_package_is_trusted():
     # A model holds instances of features/ classes: one missing from TRUSTED_CLASSES
     # would make every model built with it unloadable.
@@ -135,11 +161,11 @@ def test_every_class_of_the_features_package_is_trusted():
     import inspect
     import pkgutil
 
-    import features
+    import fazhi_features
     from fazhi.store.trusted import trusted_object
 
-    for info in pkgutil.iter_modules(features.__path__):
-        module = importlib.import_module(f"features.{info.name}")
+    for info in pkgutil.iter_modules(fazhi_features.__path__):
+        module = importlib.import_module(f"fazhi_features.{info.name}")
         for name, obj in inspect.getmembers(module, inspect.isclass):
             if obj.__module__ == module.__name__:
                 assert trusted_object(module.__name__, name) is obj, f"{module.__name__}.{name}"

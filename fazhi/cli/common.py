@@ -17,7 +17,7 @@ import typer
 from fazhi.modeling.classifiers import CLASS_WEIGHTS, CLASSIFIERS, c_help
 from fazhi.errors import FazhiError
 from fazhi.modeling.model import CALIBRATIONS
-from features import FEATURE_SETS
+from fazhi_features import FEATURE_SETS
 
 # Typer 0.29's rich help gives every parameter a type column, flags too (`--force <bool>`),
 # although a flag takes no value, and repeatable ones a Python type (`INPUT <list[str]>`).
@@ -50,12 +50,36 @@ def _join_lines(paragraphs, markup_mode):
     return "\n\n".join(p if p.startswith("\b") else " ".join(p.split("\n")) for p in paragraphs)
 
 
+def _options_table():
+    """Typer 0.29's options table lets rich share the width among its columns by their widest
+    entries, so at 80 columns a long choice list (<logreg|linearsvc|…>) squeezes the help to
+    ~16 columns and cuts what is longer (`sqlite:///mlflo…`). Here the type column is kept
+    narrow (it folds), and columns no option uses take no room."""
+    from rich.table import Table
+
+    class OptionsTable(Table):
+        def _calculate_column_widths(self, console, options):
+            types = self.columns[-2] if len(self.columns) >= 2 else None
+            if types is not None and any(str(cell) for cell in types.cells):  # an options table
+                types.max_width = TYPE_WIDTH
+                # Columns no option uses (short forms, mostly) would still take their padding.
+                self.columns[:] = [c for c in self.columns[:-1] if any(str(cell) for cell in c.cells)] + self.columns[-1:]
+            return super()._calculate_column_widths(console, options)
+
+    return OptionsTable
+
+
+TYPE_WIDTH = 14  # the type column of option tables (e.g. <float>, <words|chars|both> in two lines)
+
+
 def _joining(format_help):
     def format_help_joined(self, ctx, formatter):
         import typer.rich_utils  # only when help is shown: it costs `predict --text` nothing
 
         if hasattr(typer.rich_utils, "_fix_linebreaks"):
             typer.rich_utils._fix_linebreaks = _join_lines
+        if getattr(typer.rich_utils, "Table", None) is not None and not hasattr(typer.rich_utils, "_fazhi_table"):
+            typer.rich_utils._fazhi_table = typer.rich_utils.Table = _options_table()
         return format_help(self, ctx, formatter)
 
     return format_help_joined
@@ -64,13 +88,58 @@ def _joining(format_help):
 for _cls in (typer.core.TyperCommand, typer.core.TyperGroup):
     _cls.format_help = _joining(_cls.format_help)
 
+def _app_help() -> str:
+    from fazhi.config import HOME_ENV, workspace
+
+    try:
+        where, why = workspace()
+    except OSError:  # the working directory was removed: the callback says so in one line
+        where, why = "?", "the working directory, which no longer exists"
+    return ("Tag the sentences of Chinese rule-of-law government work reports (法治政府建设工作报告).\n\n"
+            f"Workspace (models/, mlflow.db, mlruns/): {where} ({why}). Choose it with --home DIR or {HOME_ENV}; "
+            "without them it is the checkout fazhi runs from, else the working directory. "
+            "The bundled corpus and seed reports are read where fazhi is installed, never written.")
+
+
 app = typer.Typer(
     name="fazhi",
-    help="Tag the sentences of Chinese rule-of-law government work reports (法治政府建设工作报告).",
+    help=_app_help(),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"fazhi {version('fazhi')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _workspace(
+    home: Annotated[Optional[Path], typer.Option(
+        "--home", metavar="DIR", show_default=False,
+        help="Workspace: where models/, mlflow.db and mlruns/ go (default: $FAZHI_HOME, else the checkout, "
+             "else the working directory).")] = None,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show fazhi's version and exit.")] = False,
+) -> None:
+    from fazhi.config import inside_package, set_home, workspace
+
+    set_home(home)  # every run sets it, so one in-process run's --home never leaks into the next
+    try:
+        where, why = workspace()
+    except OSError as exc:
+        raise fail(f"the working directory is gone ({exc.strerror}): choose a workspace with --home DIR") from None
+    if where.exists() and not where.is_dir():
+        raise fail(f"{where}: not a directory (the workspace, from {why})")
+    if inside_package(where):
+        raise fail(f"{where}: inside the installed package, where fazhi never writes; "
+                   "choose a workspace with --home DIR or FAZHI_HOME, or run from another directory")
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -192,12 +261,18 @@ Calibration = Enum("Calibration", {n: n for n in CALIBRATIONS}, type=str)
 C_HELP = "Inverse regularisation strength: " + c_help() + "."
 DATA_HELP = ("Labeled CSV/TSV/JSONL: text, label, report_id (for grouped CV); section or heading if known. "
              "Repeat to concatenate files (one report_id in two files is one report).")
-DataOpt = Annotated[list[Path], typer.Option("--data", metavar="FILE", help=DATA_HELP)]
+# --data, defaulting to the bundled corpus (config.CORPUS_FILE): its path, long and
+# different in every installation, would be cut at 80 columns.
+BUNDLED = "the bundled corpus"
+CorpusOpt = Annotated[list[Path], typer.Option("--data", metavar="FILE", help=DATA_HELP, show_default=BUNDLED)]
 ModelOpt = Annotated[
     Optional[str],
-    typer.Option("--model", help="A models/ directory, a .joblib file, or an MLflow URI (models:/fazhi-sentence@champion, runs:/…). Default: the champion under models/ (the best model by CV macro-F1; see `fazhi train`).", show_default=False),
+    typer.Option("--model", help="A models/ directory, a .joblib file, or an MLflow URI (models:/fazhi-sentence@champion, runs:/…). Default: the champion under the workspace's models/ (the best model by CV macro-F1; see `fazhi train`).", show_default=False),
 ]
-UriOpt = Annotated[Optional[str], typer.Option("--tracking-uri", help="MLflow tracking URI (default: MLFLOW_TRACKING_URI, else sqlite:///mlflow.db in the project).")]
+UriOpt = Annotated[Optional[str], typer.Option("--tracking-uri", show_default=False, help="MLflow tracking URI (default: MLFLOW_TRACKING_URI, else sqlite:///mlflow.db in the workspace; see fazhi --help).")]
+ModelsDirOpt = Annotated[Optional[Path], typer.Option(
+    "--output-dir", metavar="DIR", show_default=False,
+    help="Models directory (default: models/ in the workspace; see fazhi --help).")]
 SupplementOpt = Annotated[bool, typer.Option("--supplement/--no-supplement", envvar="FAZHI_SUPPLEMENT", help="Also train on the bundled written supplement (data/written/: sentences written for fazhi from the guideline); cross-validation never scores it.")]
 ExperimentOpt = Annotated[str, typer.Option("--experiment", help="MLflow experiment name.")]
 RunNameOpt = Annotated[Optional[str], typer.Option("--run-name", help="MLflow run name (default: one that says what the run is).", show_default=False)]

@@ -16,7 +16,7 @@ app = typer.Typer(help="Check the labeled corpus; segment new reports; pick, exp
 
 @app.command()
 def check(
-    file: Annotated[Path, typer.Argument(help="Labeled CSV, TSV or JSONL (columns report_id, heading, text, label).")] = CORPUS_FILE,
+    file: Annotated[Path, typer.Argument(help="Labeled CSV, TSV or JSONL (columns report_id, heading, text, label).", show_default="the bundled corpus")] = CORPUS_FILE,
 ) -> None:
     """Validate a labeled sentence file and print counts per label and per report."""
     from fazhi.corpus.dataset import check as run_check
@@ -78,8 +78,8 @@ def segment(
 
 @app.command()
 def agreement(
-    reading_a: Annotated[Path, typer.Argument(help="First reading (report_id, position, label).")] = READINGS[0],
-    reading_b: Annotated[Path, typer.Argument(help="Second, independent reading.")] = READINGS[1],
+    reading_a: Annotated[Path, typer.Argument(help="First reading (report_id, position, label).", show_default="the bundled reading_a.csv")] = READINGS[0],
+    reading_b: Annotated[Path, typer.Argument(help="Second, independent reading.", show_default="the bundled reading_b.csv")] = READINGS[1],
 ) -> None:
     """Cohen's kappa, raw agreement and confusion between two readings, as Markdown."""
     from fazhi.corpus.agreement import compare_readings, to_markdown

@@ -9,10 +9,10 @@ from typing import Annotated, Optional
 import typer
 
 from fazhi.cli.common import (
-    ExperimentOpt, ForceOpt, ModelOpt, RunNameOpt, UriOpt, VerboseOpt, app, check_output, make_tracker, user_errors, verbosity,
-    write_text_output,
+    BUNDLED, ExperimentOpt, ForceOpt, ModelOpt, RunNameOpt, UriOpt, VerboseOpt, app, check_output, make_tracker,
+    user_errors, verbosity, write_text_output,
 )
-from fazhi.config import DEFAULT_EXPERIMENT
+from fazhi.config import CORPUS_FILE, DEFAULT_EXPERIMENT
 from fazhi.errors import OutputError
 from fazhi.formats import OUTPUT_FORMATS
 
@@ -20,7 +20,7 @@ from fazhi.formats import OUTPUT_FORMATS
 @app.command()
 def evaluate(
     model: ModelOpt = None,
-    data: Annotated[list[Path], typer.Option("--data", metavar="FILE", help="CSV, TSV or JSONL with columns text and label (report_id, section, heading optional); repeat to score on several files together.")] = ...,
+    data: Annotated[list[Path], typer.Option("--data", metavar="FILE", show_default=BUNDLED, help="CSV, TSV or JSONL with columns text and label (report_id, section, heading optional); repeat to score on several files together. The bundled corpus is what the default model was trained on: its figures are split into seen and unseen sentences.")] = [CORPUS_FILE],
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the figures as JSON: macro_f1, accuracy, n, per_label; n_seen (sentences the model was trained on; null if its card does not say) and the same figures on the unseen and the seen sentences (unseen, seen).")] = None,
     errors: Annotated[Optional[Path], typer.Option("--errors", help=f"Write the misclassified sentences, each with the features that pushed it to the wrong label ({'/'.join(OUTPUT_FORMATS)}).", show_default=False)] = None,
     force: ForceOpt = False,
@@ -32,7 +32,7 @@ def evaluate(
 ) -> None:
     """Score a trained model on a labeled file: per-label P/R/F1, macro-F1, accuracy, confusion.
 
-    Without --model, the champion under models/. The MLflow run is named eval-<model>-on-<data file>.
+    Without --model, the champion under the workspace's models/. The MLflow run is named eval-<model>-on-<data file>.
     """
     from fazhi.corpus.dataset import read_labeled_files
     from fazhi.modeling.evaluation import evaluate as run_evaluation

@@ -8,13 +8,12 @@ from typing import Annotated
 
 import typer
 
-from fazhi.cli.common import app
-from fazhi.config import MODELS_DIR
+from fazhi.cli.common import ModelsDirOpt, app
 
 
 @app.command()
 def models(
-    output_dir: Annotated[Path, typer.Option("--output-dir", help="Models directory (as for `fazhi train`).")] = MODELS_DIR,
+    output_dir: ModelsDirOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="A JSON list of objects, one per model (the same keys for each), for scripts.")] = False,
 ) -> None:
     """List the saved models, newest first: name, date, configuration, CV figures, data hash.
@@ -23,8 +22,10 @@ def models(
     directory that cannot be loaded is listed as broken (!) with the reason. No models:
     one line, exit 0.
     """
+    from fazhi.config import models_dir
     from fazhi.show.catalog import list_models
 
+    output_dir = output_dir or models_dir()
     entries = list_models(output_dir)
     if as_json:
         typer.echo(json.dumps([e.as_json() for e in entries], ensure_ascii=False, indent=2))

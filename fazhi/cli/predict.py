@@ -45,9 +45,9 @@ def predict(
     proba: Annotated[bool, typer.Option("--proba", help="Add one probability column per label (p_<label>).")] = False,
     min_confidence: Annotated[Optional[float], typer.Option(min=0.0, max=1.0, help="Mark rows whose confidence is below this in an `uncertain` column; the label stays.", show_default=False)] = None,
     only: Annotated[Optional[list[str]], typer.Option(help=f"Keep only rows with this label (repeatable), e.g. --only 不足. Labels: {' '.join(LABELS)}.", show_default=False)] = None,
-    area: Annotated[Optional[list[str]], typer.Option("--area", help=f"Keep only 不足 rows whose area is this (repeatable), e.g. --only 不足 --area 行政执法. Areas: {' '.join(AREAS)}.", show_default=False)] = None,
+    area: Annotated[Optional[list[str]], typer.Option("--area", help=f"Keep only the 不足 rows of this area (repeatable), e.g. --only 不足 --area 行政执法. Areas: {' '.join(AREAS)}.", show_default=False)] = None,
     summary: Annotated[Optional[Path], typer.Option(help=f"Write one row per report (sentence counts and shares per label, 不足 per area) to this {'/'.join(OUTPUT_FORMATS)} file, and show it on the terminal.", show_default=False)] = None,
-    html: Annotated[Optional[Path], typer.Option("--html", help="Also write the batch as one HTML page (`fazhi report`'s): label shares, 不足 sentences, a table to sort and filter. Without --output the rows then stay off the terminal (the page has them); a pipe still gets them.", show_default=False)] = None,
+    html: Annotated[Optional[Path], typer.Option("--html", help="Also write the batch as one HTML page (`fazhi report`'s): label shares, the shortcomings (不足) one by one, a table to sort and filter. Without --output the rows then stay off the terminal (the page has them); a pipe still gets them.", show_default=False)] = None,
     explain: Annotated[bool, typer.Option("--explain", help="Add an `explanation` column: the features that pushed each sentence most towards its label, with weights (beneath the row on a terminal).")] = False,
     text_column: Annotated[str, typer.Option(help="Column holding the sentences in sentence tables.")] = TEXT_COL,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no closing count; errors are still shown.")] = False,
@@ -87,6 +87,8 @@ def predict(
         for other, same in targets[k + 1:]:
             if target == same:
                 raise fail(f"{target}: given as both {name} and {other}")
+    if model is None:
+        _train_if_none()
     with user_errors():
         tagger = Tagger(load(model, tracking_uri=tracking_uri), proba=proba, min_confidence=min_confidence, only=frozenset(only or ()), explain=explain,
                         areas=frozenset(area or ()))
@@ -143,6 +145,35 @@ class Tally:
         if output is not None:
             return f"{files} (stopped after {len(self.reports)} of {inputs} input(s), {self.rows} row(s) tagged)"
         return files
+
+
+def _train_if_none() -> None:
+    """No model in the workspace yet: train the default one on the bundled data first, as
+    `fazhi train` would (saved, tracked, champion), its figures left to `fazhi train`, so
+    that a first `fazhi predict` works. Stdout stays the rows'."""
+    import os
+
+    import click
+
+    from fazhi.cli.common import make_tracker, verbosity
+    from fazhi.config import CORPUS_FILE, DEFAULT_EXPERIMENT, SUPPLEMENT_FILE, models_dir
+    from fazhi.store.persist import current
+
+    with user_errors():  # a marker that cannot be read is an error, not a reason to retrain
+        if current(models_dir()) is not None:
+            return
+    from fazhi.corpus.dataset import read_labeled_files
+    from fazhi.modeling.model import DEFAULTS
+    from fazhi.modeling.training import train
+
+    # FAZHI_SUPPLEMENT is `fazhi train --supplement`'s variable: the same data as it would read.
+    supplement = click.BOOL.convert(os.environ.get("FAZHI_SUPPLEMENT") or "1", None, None)
+    say(f"no model in {models_dir()} yet: training the default model on the bundled corpus first "
+        "(as `fazhi train` does; about a minute)")
+    with user_errors(), verbosity(False):
+        data = read_labeled_files([CORPUS_FILE], require_groups=True, strict=True,
+                                  written=[SUPPLEMENT_FILE] if supplement else [])
+        train(DEFAULTS, data, tracker=make_tracker(True, None, DEFAULT_EXPERIMENT))
 
 
 def _run(reports, tagger, output: Path | None, summary: Path | None, quiet: bool, html: Path | None = None,

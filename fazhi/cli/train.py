@@ -10,15 +10,20 @@ import typer
 
 from fazhi.modeling.classifiers import CLASSIFIERS
 from fazhi.cli.common import (
-    C_HELP, Calibration, Classifier, ClassWeight, DataOpt, ExperimentOpt, FeatureSet, ForceOpt, JobsOpt, OldHeadingOpt,
+    C_HELP, Calibration, Classifier, ClassWeight, CorpusOpt, ExperimentOpt, FeatureSet, ForceOpt, JobsOpt, OldHeadingOpt,
     OldHeadingWeightOpt, RunNameOpt, SectionOpt, SupplementOpt, UriOpt, VerboseOpt, app, check_output, deprecated, fail, make_tracker,
     progress,
     user_errors, verbosity, write_text_output,
 )
-from fazhi.config import CORPUS_FILE, DEFAULT_EXPERIMENT, MODELS_DIR, SUPPLEMENT_FILE
+from fazhi.config import CORPUS_FILE, DEFAULT_EXPERIMENT, SUPPLEMENT_FILE
 from fazhi.interrupts import Stop
 from fazhi.modeling.model import DEFAULT_CS, DEFAULTS
-from features import FEATURE_SETS
+from fazhi_features import FEATURE_SETS
+
+
+# Options few runs change: panels of their own below the main ones, with one-line help.
+MODEL_PANEL = "Model settings (defaults: the best configuration of docs/results.md)"
+TRACK_PANEL = "Tracking and runs"
 
 
 def _section(section: bool, heading: bool | None) -> bool:
@@ -37,31 +42,31 @@ def _load(data: list[Path], supplement: bool):
 
 @app.command()
 def train(
-    data: DataOpt = [CORPUS_FILE],
+    data: CorpusOpt = [CORPUS_FILE],
     supplement: SupplementOpt = True,
-    features: Annotated[FeatureSet, typer.Option("--features", help="TF-IDF feature set: jieba words (1–2 grams), chars (1–3 grams) or both.")] = FeatureSet(DEFAULTS.feature_set),
+    features: Annotated[FeatureSet, typer.Option("--features", help="TF-IDF feature set: jieba words (1–2 grams), chars (1 to --char-ngrams grams: 1–2 by default) or both.")] = FeatureSet(DEFAULTS.feature_set),
     classifier: Annotated[Classifier, typer.Option("--classifier", help="Linear classifier (all give probabilities).")] = Classifier(DEFAULTS.classifier),
     C: Annotated[float, typer.Option("--C", help=C_HELP)] = DEFAULTS.C,
-    class_weight: Annotated[ClassWeight, typer.Option("--class-weight", help="balanced: weight labels inversely to their frequency.")] = ClassWeight(DEFAULTS.class_weight),
-    section: SectionOpt = DEFAULTS.section,
-    section_weight: Annotated[float, typer.Option("--section-weight", min=0.0, help="Weight of the section block.")] = DEFAULTS.section_weight,
-    section_dropout: Annotated[float, typer.Option("--section-dropout", min=0.0, max=1.0, help="Share of training sentences whose section is blanked, so the sentence itself must carry weight.")] = DEFAULTS.section_dropout,
-    cue_weight: Annotated[float, typer.Option("--cue-weight", min=0.0, help="Weight of the cue block (how a thing is said: 不够, 有待, 尚未 …; weights learned); 0 turns it off.")] = DEFAULTS.cue_weight,
-    char_ngrams: Annotated[int, typer.Option("--char-ngrams", min=1, max=5, help="Character n-grams of the sentence: 1 to this length.")] = DEFAULTS.char_ngrams,
-    calibration: Annotated[Calibration, typer.Option("--calibration", help="Calibrate probabilities on reports left out of training (isotonic or sigmoid), or not.")] = Calibration(DEFAULTS.calibration),
+    class_weight: Annotated[ClassWeight, typer.Option("--class-weight", rich_help_panel=MODEL_PANEL, help="balanced: weigh labels inversely to frequency.")] = ClassWeight(DEFAULTS.class_weight),
+    section: Annotated[bool, typer.Option("--section/--no-section", rich_help_panel=MODEL_PANEL, help="Read the sentence's section too.")] = DEFAULTS.section,
+    section_weight: Annotated[float, typer.Option("--section-weight", min=0.0, rich_help_panel=MODEL_PANEL, help="Weight of the section block.")] = DEFAULTS.section_weight,
+    section_dropout: Annotated[float, typer.Option("--section-dropout", min=0.0, max=1.0, rich_help_panel=MODEL_PANEL, help="Share of training sentences with the section blanked.")] = DEFAULTS.section_dropout,
+    cue_weight: Annotated[float, typer.Option("--cue-weight", min=0.0, rich_help_panel=MODEL_PANEL, help="Weight of the cue block (不够, 有待, 尚未 …); 0: off.")] = DEFAULTS.cue_weight,
+    char_ngrams: Annotated[int, typer.Option("--char-ngrams", min=1, max=5, rich_help_panel=MODEL_PANEL, help="Character n-grams: 1 to this length.")] = DEFAULTS.char_ngrams,
+    calibration: Annotated[Calibration, typer.Option("--calibration", rich_help_panel=MODEL_PANEL, help="Calibrate probabilities on left-out reports.")] = Calibration(DEFAULTS.calibration),
     heading: OldHeadingOpt = None,
     heading_weight: OldHeadingWeightOpt = None,
-    user_dict: Annotated[bool, typer.Option("--user-dict/--no-user-dict", help="Keep the domain terms of data/userdict.txt whole (words features).")] = DEFAULTS.user_dict,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed of the classifier.")] = DEFAULTS.seed,
-    output_dir: Annotated[Path, typer.Option("--output-dir", help="Models directory: the model goes to OUTPUT_DIR/<run name>, OUTPUT_DIR/LATEST names it, OUTPUT_DIR/CHAMPION names the model predict and evaluate use.")] = MODELS_DIR,
-    experiment: ExperimentOpt = DEFAULT_EXPERIMENT,
-    run_name: RunNameOpt = None,
-    tracking_uri: UriOpt = None,
-    track: Annotated[bool, typer.Option("--track/--no-track", help="Log the run to MLflow and register the model.")] = True,
-    promote: Annotated[bool, typer.Option("--promote", help="Make this model the champion (models/CHAMPION and @champion) even if its CV macro-F1 is not better.")] = False,
-    jobs: JobsOpt = 1,
+    user_dict: Annotated[bool, typer.Option("--user-dict/--no-user-dict", rich_help_panel=MODEL_PANEL, help="Keep the bundled domain terms whole (words).")] = DEFAULTS.user_dict,
+    seed: Annotated[int, typer.Option("--seed", rich_help_panel=MODEL_PANEL, help="Random seed of the classifier.")] = DEFAULTS.seed,
+    output_dir: Annotated[Optional[Path], typer.Option("--output-dir", show_default=False, help="Models directory (default: models/ in the workspace, see fazhi --help): the model goes to OUTPUT_DIR/<run name>, OUTPUT_DIR/LATEST names it, OUTPUT_DIR/CHAMPION names the model predict and evaluate use.")] = None,
+    experiment: Annotated[str, typer.Option("--experiment", rich_help_panel=TRACK_PANEL, help="MLflow experiment name.")] = DEFAULT_EXPERIMENT,
+    run_name: Annotated[Optional[str], typer.Option("--run-name", rich_help_panel=TRACK_PANEL, show_default=False, help="MLflow run and model directory name.")] = None,
+    tracking_uri: Annotated[Optional[str], typer.Option("--tracking-uri", rich_help_panel=TRACK_PANEL, show_default=False, help="MLflow store (default: MLFLOW_TRACKING_URI, else the workspace's mlflow.db).")] = None,
+    track: Annotated[bool, typer.Option("--track/--no-track", rich_help_panel=TRACK_PANEL, help="Log the run to MLflow and register the model.")] = True,
+    promote: Annotated[bool, typer.Option("--promote", help="Make this model the champion even if its CV macro-F1 is not better.")] = False,
+    jobs: Annotated[int, typer.Option("--jobs", min=1, rich_help_panel=TRACK_PANEL, help="Processes for the CV folds.")] = 1,
     tune: Annotated[bool, typer.Option("--tune", help="Choose features, classifier and C by grouped CV on this data (the sweep grid), nested so that the figure printed for the choice is honest; then train the winner. Costs about (folds + 1) sweeps.")] = False,
-    verbose: VerboseOpt = False,
+    verbose: Annotated[bool, typer.Option("--verbose", rich_help_panel=TRACK_PANEL, help="Show MLflow's messages and warnings.")] = False,
 ) -> None:
     """Cross-validate by report, fit on all data, save under models/, log to MLflow.
 
@@ -142,10 +147,10 @@ def _split(value: str, cast=str) -> list:
 
 @app.command()
 def sweep(
-    data: DataOpt = [CORPUS_FILE],
+    data: CorpusOpt = [CORPUS_FILE],
     supplement: SupplementOpt = True,
-    features: Annotated[str, typer.Option("--features", help=f"Comma-separated feature sets ({', '.join(FEATURE_SETS)}).")] = ",".join(FEATURE_SETS),
-    classifiers: Annotated[str, typer.Option("--classifiers", help=f"Comma-separated classifiers ({', '.join(CLASSIFIERS)}).")] = ",".join(CLASSIFIERS),
+    features: Annotated[str, typer.Option("--features", show_default="all", help=f"Comma-separated feature sets ({', '.join(FEATURE_SETS)}).")] = ",".join(FEATURE_SETS),
+    classifiers: Annotated[str, typer.Option("--classifiers", show_default="all", help=f"Comma-separated classifiers ({', '.join(CLASSIFIERS)}).")] = ",".join(CLASSIFIERS),
     Cs: Annotated[str, typer.Option("--C", help="Comma-separated C values. " + C_HELP)] = ",".join(f"{c:g}" for c in DEFAULT_CS),
     class_weight: Annotated[ClassWeight, typer.Option("--class-weight", help="Class weighting for every configuration.")] = ClassWeight(DEFAULTS.class_weight),
     section: SectionOpt = DEFAULTS.section,

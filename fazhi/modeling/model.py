@@ -12,7 +12,7 @@ from typing import Any
 
 from fazhi.modeling.classifiers import CLASS_WEIGHTS, CLASSIFIERS, make_classifier
 from fazhi.config import AREAS, SHORTCOMING, USER_DICT_FILE
-from features import FEATURE_SETS
+from fazhi_features import FEATURE_SETS
 
 # The default sweep grid: every feature set × classifier × these C.
 DEFAULT_CS: tuple[float, ...] = (1.0, 3.0, 10.0, 20.0)
@@ -90,7 +90,7 @@ def user_words(enabled: bool = True, path: Path = USER_DICT_FILE) -> tuple[str, 
     """The domain words of data/userdict.txt (empty if disabled)."""
     if not enabled:
         return ()
-    from features.tokenize import read_user_dict
+    from fazhi_features.tokenize import read_user_dict
 
     return read_user_dict(path)
 
@@ -104,14 +104,14 @@ def build_pipeline(config: ModelConfig = DEFAULTS, **changes: Any):
     """
     from sklearn.pipeline import Pipeline
 
-    from features.text import SentenceInput, make_features
+    from fazhi_features.text import SentenceInput, make_features
 
     cfg = config.with_(**changes)
     cfg.check()
     words = user_words(cfg.user_dict) if cfg.feature_set in ("words", "both") else ()
     steps: list[tuple[str, Any]] = [("input", SentenceInput(normalize_digits=cfg.normalize_digits, nfkc=cfg.nfkc))]
     if cfg.section and cfg.section_dropout > 0:
-        from features.dropout import SectionDropout
+        from fazhi_features.dropout import SectionDropout
 
         steps.append(("dropout", SectionDropout(p=cfg.section_dropout, random_state=cfg.seed)))
     steps += [
@@ -120,14 +120,14 @@ def build_pipeline(config: ModelConfig = DEFAULTS, **changes: Any):
     ]
     labeler = Pipeline(steps)
     if cfg.calibration != "none":
-        from features.calibration import ReportCalibrated
+        from fazhi_features.calibration import ReportCalibrated
 
         labeler = ReportCalibrated(labeler, method=cfg.calibration)
     if not cfg.area:
         return labeler
     from sklearn.naive_bayes import ComplementNB
 
-    from features.area import WithArea
+    from fazhi_features.area import WithArea
 
     area_words = user_words(cfg.user_dict)
     area_model = Pipeline([
@@ -141,8 +141,8 @@ def build_pipeline(config: ModelConfig = DEFAULTS, **changes: Any):
 def fit(model, X, y, groups=None, areas=None):
     """Fit `model` on (X, y); report ids go to a model that calibrates by report, the
     areas of the 不足 rows to one that names areas."""
-    from features.area import WithArea
-    from features.calibration import ReportCalibrated
+    from fazhi_features.area import WithArea
+    from fazhi_features.calibration import ReportCalibrated
 
     if isinstance(model, WithArea):
         return model.fit(X, y, groups=groups, areas=areas)

@@ -22,7 +22,7 @@ import numpy as np
 
 from fazhi import interrupts
 from fazhi.modeling.classifiers import CALIBRATION_FOLDS, CLASSIFIERS, make_classifier
-from fazhi.config import MODELS_DIR, label_order
+from fazhi.config import label_order, models_dir
 from fazhi.corpus.dataset import Dataset, check_labels
 from fazhi.errors import CorpusError, ModelError, OutputError, TrackingError
 from fazhi.modeling.evaluation import CVResult, cross_validate, folds
@@ -144,7 +144,7 @@ def train(
     config: ModelConfig = DEFAULTS,
     data: Dataset | None = None,
     *,
-    output_dir: Path = MODELS_DIR,
+    output_dir: Path | None = None,
     run_name: str | None = None,
     tracker: Tracker | None = None,
     track: bool = True,
@@ -154,7 +154,7 @@ def train(
     on_fold: Callable[[], None] | None = None,
 ) -> TrainResult:
     """Cross-validate, fit, save under output_dir/<run name>/ and (with a `tracker`) log and
-    register the model in MLflow. The champion (output_dir/CHAMPION, the default of predict
+    register the model in MLflow (output_dir: default the workspace's models/). The champion (output_dir/CHAMPION, the default of predict
     and evaluate, and the alias @champion) moves only if it is better (or `promote`).
     `tuning` (what `--tune` chose, and its nested figure) goes into the card and the run.
     `track=False` logs nothing even when a tracker is given (`--no-track`).
@@ -168,6 +168,7 @@ def train(
 
         data = read_labeled(CORPUS_FILE, require_groups=True, strict=True)
     check_data(config, data)  # once, before any work
+    output_dir = models_dir() if output_dir is None else Path(output_dir)
     tracker = tracker if track else None
     if run_name and (Path(output_dir) / safe_name(run_name)).exists():
         raise OutputError(f"{Path(output_dir) / safe_name(run_name)}: exists; choose another --run-name")

@@ -30,7 +30,7 @@ from fazhi.modeling.evaluation import folds
 from fazhi.modeling.metrics import Metrics, scores
 from fazhi.modeling.model import DEFAULT_CS, ModelConfig, build_pipeline, fit
 from fazhi.modeling.sweep import grid_configs
-from features import FEATURE_SETS
+from fazhi_features import FEATURE_SETS
 
 # The grid `--tune` searches: the default sweep's.
 TUNE_GRID: dict[str, Sequence[Any]] = {"feature_sets": FEATURE_SETS, "classifiers": tuple(CLASSIFIERS), "Cs": DEFAULT_CS}

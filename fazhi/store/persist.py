@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from fazhi.store import trusted
-from fazhi.config import MODELS_DIR
+from fazhi.config import models_dir as workspace_models
 from fazhi.errors import ModelError
 from fazhi.formats.files import atomic_file, sha256_file, write_atomic
 
@@ -116,17 +116,18 @@ def read_marker(marker: Path) -> Path:
     return Path(named)
 
 
-def load(spec: str | Path | None = None, models_dir: Path = MODELS_DIR, tracking_uri: str | None = None) -> LoadedModel:
+def load(spec: str | Path | None = None, models_dir: Path | None = None, tracking_uri: str | None = None) -> LoadedModel:
     """Load a model from a models/ directory, a joblib file, or an MLflow URI.
 
-    Without `spec`, the champion under `models_dir` (fazhi.store.champion). An MLflow URI
-    is looked up in `tracking_uri` (default: config.tracking_uri()).
+    Without `spec`, the champion under `models_dir` (default: the workspace's models/;
+    fazhi.store.champion). An MLflow URI is looked up in `tracking_uri` (default:
+    config.tracking_uri()).
     """
     if spec is not None and str(spec).startswith(MLFLOW_SCHEMES):
         uri = str(spec)
         pipeline = trusted.load_mlflow(uri, tracking_uri)
         return LoadedModel(pipeline, _labels_of(uri, pipeline), {}, uri)
-    path = _default(models_dir) if spec is None else Path(spec)
+    path = _default(workspace_models() if models_dir is None else models_dir) if spec is None else Path(spec)
     if path.is_dir():
         path = path / MODEL_FILE
     if not path.is_file():

@@ -6,13 +6,16 @@ restricted unpickler that resolves only the classes fazhi pipelines are built fr
 (TRUSTED_CLASSES) and refuses anything else before calling it. MLflow models are read
 only in skops format, with fazhi's own list of trusted types, never the list the
 model's MLmodel file carries (a hostile model would simply list what it needs), or, for
-fazhi's pyfunc model (features.pyfunc), by unpickling its classifier artifact as above;
+fazhi's pyfunc model (fazhi_features.pyfunc), by unpickling its classifier artifact as above;
 the model's own code is never run.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,16 +37,16 @@ TRUSTED_CLASSES: dict[str, tuple[str, ...]] = {
     "sklearn.isotonic": ("IsotonicRegression",),
     "sklearn.model_selection": ("StratifiedKFold",),  # ReportCalibrated's folds without report ids
     "sklearn.preprocessing": ("LabelBinarizer",),
-    "features.text": ("SentenceInput", "CharVectorizer", "SectionVectorizer", "HeadingVectorizer"),
-    "features.tokenize": ("JiebaTokenizer",),
-    "features.cues": ("CueFeatures",),
-    "features.dropout": ("SectionDropout",),
-    "features.calibration": ("ReportCalibrated",),
-    "features.area": ("WithArea",),
+    "fazhi_features.text": ("SentenceInput", "CharVectorizer", "SectionVectorizer", "HeadingVectorizer"),
+    "fazhi_features.tokenize": ("JiebaTokenizer",),
+    "fazhi_features.cues": ("CueFeatures",),
+    "fazhi_features.dropout": ("SectionDropout",),
+    "fazhi_features.calibration": ("ReportCalibrated",),
+    "fazhi_features.area": ("WithArea",),
     # Never in a model file (caches and the pyfunc wrapper), listed so that every class of
     # features/ is known here (tests/test_trusted.py): restoring them calls nothing.
-    "features.ngrams": ("GramIndex", "KeyTable"),
-    "features.pyfunc": ("SentenceModel",),
+    "fazhi_features.ngrams": ("GramIndex", "KeyTable"),
+    "fazhi_features.pyfunc": ("SentenceModel",),
     "joblib.numpy_pickle": ("NumpyArrayWrapper",),
     "numpy": ("ndarray", "dtype"),
     "numpy._core.multiarray": ("_reconstruct", "scalar"),
@@ -53,18 +56,30 @@ TRUSTED_CLASSES: dict[str, tuple[str, ...]] = {
 # Classes of ours inside a fitted pipeline, for skops (MLflow's serialiser): skops
 # trusts scikit-learn's public estimators and numpy by itself.
 TRUSTED_TYPES: list[str] = [
-    "features.tokenize.JiebaTokenizer",
-    "features.text.SentenceInput",
-    "features.text.CharVectorizer",
-    "features.text.SectionVectorizer",
-    "features.cues.CueFeatures",
-    "features.dropout.SectionDropout",
-    "features.calibration.ReportCalibrated",
+    "fazhi_features.tokenize.JiebaTokenizer",
+    "fazhi_features.text.SentenceInput",
+    "fazhi_features.text.CharVectorizer",
+    "fazhi_features.text.SectionVectorizer",
+    "fazhi_features.cues.CueFeatures",
+    "fazhi_features.dropout.SectionDropout",
+    "fazhi_features.calibration.ReportCalibrated",
     # scikit-learn's private helpers inside CalibratedClassifierCV (linearsvc, ridge).
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
 ]
 _RISK = "a model file can run code when loaded; fazhi loads only the types its own models hold"
+
+
+# features/ installs as fazhi_features (a top-level `features` would clash with other
+# projects'); models saved before that name its classes features.text.… and so on.
+LEGACY_PACKAGE, FEATURES_PACKAGE = "features", "fazhi_features"
+
+
+def current_name(module: str) -> str:
+    """The module a pickle's name means today: features.x → fazhi_features.x, others unchanged."""
+    if module == LEGACY_PACKAGE or module.startswith(LEGACY_PACKAGE + "."):
+        return FEATURES_PACKAGE + module[len(LEGACY_PACKAGE):]
+    return module
 
 
 class Refused(Exception):
@@ -73,6 +88,7 @@ class Refused(Exception):
 
 def trusted_object(module: str, name: str) -> Any:
     """The object `module.name` if a fazhi model may hold it; Refused otherwise (nothing called)."""
+    module = current_name(module)
     for public, names in TRUSTED_CLASSES.items():
         if name in names and (module == public or module.startswith(public + ".")):
             obj = getattr(importlib.import_module(module), name, None)
@@ -143,9 +159,9 @@ def load_mlflow(uri: str, store: str | None) -> Any:
 
 
 def _load_pyfunc_classifier(uri: str, local: Path, flavor: dict) -> Any:
-    """The classifier inside fazhi's pyfunc model (features.pyfunc), read as any model.joblib
+    """The classifier inside fazhi's pyfunc model (fazhi_features.pyfunc), read as any model.joblib
     is: with the trusted unpickler. The model's own code is never run here."""
-    from features.pyfunc import CLASSIFIER_ARTIFACT
+    from fazhi_features.pyfunc import CLASSIFIER_ARTIFACT
 
     artifact = (flavor.get("artifacts") or {}).get(CLASSIFIER_ARTIFACT, {}).get("path")
     if not artifact:
@@ -159,7 +175,27 @@ def _load_pyfunc_classifier(uri: str, local: Path, flavor: dict) -> Any:
 def _load_skops(uri: str, file: Path) -> Any:
     import skops.io
 
-    untrusted = [t for t in skops.io.get_untrusted_types(file=file) if t not in TRUSTED_TYPES]
+    types = skops.io.get_untrusted_types(file=file)
+    untrusted = [t for t in types if current_name(t) not in TRUSTED_TYPES]
     if untrusted:
         raise ModelError(f"{uri}: refusing to load: it needs {', '.join(untrusted)}, which no fazhi model holds ({_RISK})")
-    return skops.io.load(file, trusted=TRUSTED_TYPES)
+    with legacy_modules():
+        return skops.io.load(file, trusted=types)  # each checked above, under its current name
+
+
+@contextlib.contextmanager
+def legacy_modules() -> Iterator[None]:
+    """While a skops file loads, features.x is fazhi_features.x: skops imports the modules
+    a file names, and one saved before the rename names the old package."""
+    names = [m for m in TRUSTED_CLASSES if m.startswith(FEATURES_PACKAGE + ".") and m != f"{FEATURES_PACKAGE}.pyfunc"]
+    aliases = {LEGACY_PACKAGE + m[len(FEATURES_PACKAGE):]: importlib.import_module(m) for m in [FEATURES_PACKAGE, *names]}
+    saved = {name: sys.modules.get(name) for name in aliases}
+    sys.modules.update(aliases)
+    try:
+        yield
+    finally:
+        for name, module in saved.items():
+            if module is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = module

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-import features
+import fazhi_features
 from fazhi.mlflowlib import MlflowClient, mlflow
 from fazhi.store.champion import Score, beats
 from fazhi.config import (
@@ -17,7 +17,10 @@ from fazhi.config import (
 )
 
 CV_METRIC = "cv_macro_f1"  # the figure that decides who is champion
-FEATURES_DIR = Path(features.__file__).resolve().parent
+FEATURES_DIR = Path(fazhi_features.__file__).resolve().parent
+# The name the model's code goes under: the one the pickled classifier's classes carry
+# (fazhi_features.text.…), which in a checkout is not the folder's name (features/).
+FEATURES_PACKAGE = fazhi_features.__name__
 # What the logged model installs (pinned to the versions it was trained with: a pickled
 # scikit-learn model predicts the same only under the same versions).
 REQUIREMENTS = ("mlflow", "scikit-learn", "numpy", "scipy", "pandas", "joblib", "cloudpickle")
@@ -26,7 +29,7 @@ REQUIREMENTS = ("mlflow", "scikit-learn", "numpy", "scipy", "pandas", "joblib", 
 def signature(labels: list[str]):
     """One label, its area (empty unless 不足), its confidence and a probability per label out. No input schema: MLflow
     would turn a list of strings into an unnamed column and reject it, and the model
-    checks its input itself (features.pyfunc.sentences)."""
+    checks its input itself (fazhi_features.pyfunc.sentences)."""
     ColSpec = mlflow.types.ColSpec
     return mlflow.models.ModelSignature(
         inputs=None,
@@ -39,7 +42,7 @@ def requirements(classifier) -> list[str]:
     """pip requirements of the model: its stack at the versions of this environment, jieba if it segments words."""
     from importlib.metadata import version
 
-    from features.tokenize import JiebaTokenizer
+    from fazhi_features.tokenize import JiebaTokenizer
 
     names = list(REQUIREMENTS)
     if any(isinstance(v, JiebaTokenizer) for v in classifier.get_params(deep=True).values()):
@@ -51,24 +54,30 @@ def pyfunc_parts(classifier, workdir: Path, example: np.ndarray) -> dict:
     """Arguments of mlflow.pyfunc.log_model / save_model for a fitted classifier.
 
     The classifier goes in as a joblib artifact written to `workdir`, served by
-    features.pyfunc.SentenceModel; features/ travels along as code. `example`: rows of
+    fazhi_features.pyfunc.SentenceModel; features/ travels along as code, copied to
+    `workdir` under its installed name so the model imports it without fazhi. `example`: rows of
     [text, section], shown as a DataFrame example (a list gives no usable example,
     STACK-NOTES.md).
     """
+    import shutil
+
     import joblib
     import pandas as pd
 
-    from features.pyfunc import CLASSIFIER_ARTIFACT
+    from fazhi_features.pyfunc import CLASSIFIER_ARTIFACT
+
+    code = Path(workdir) / FEATURES_PACKAGE
+    shutil.copytree(FEATURES_DIR, code, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
 
     labels = label_order(str(c) for c in classifier.classes_)
     path = Path(workdir) / "classifier.joblib"
     joblib.dump(classifier, path, compress=3)
     return {
-        "python_model": str(FEATURES_DIR / "pyfunc_entry.py"),  # models from code: no pickled wrapper
+        "python_model": str(code / "pyfunc_entry.py"),  # models from code: no pickled wrapper
         "model_config": {"label_column": LABEL_COL, "confidence_column": CONFIDENCE_COL, "area_column": AREA_COL,
                          "proba_columns": [[lab, proba_col(lab)] for lab in labels]},  # a list: YAML sorts mappings
         "artifacts": {CLASSIFIER_ARTIFACT: str(path)},
-        "code_paths": [str(FEATURES_DIR)],
+        "code_paths": [str(code)],
         "signature": signature(labels),
         "input_example": pd.DataFrame({TEXT_COL: example[:, 0], SECTION_COL: example[:, 1]}),
         "pip_requirements": requirements(classifier),
@@ -76,7 +85,7 @@ def pyfunc_parts(classifier, workdir: Path, example: np.ndarray) -> dict:
 
 
 def log_model(classifier, example: np.ndarray):
-    """Log the fitted classifier as a pyfunc model (features.pyfunc.SentenceModel) and register it."""
+    """Log the fitted classifier as a pyfunc model (fazhi_features.pyfunc.SentenceModel) and register it."""
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="fazhi-model-") as work:
