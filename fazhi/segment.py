@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from fazhi.config import MAX_SENTENCE_CHARS
@@ -145,6 +145,14 @@ def iter_sentences(lines: Iterable[str], report_id: str = "") -> Iterator[Senten
             if level is not None:
                 stack.append((level, text))
             position += 1
+
+
+def sentences_of(part: Sequence[str] | Sequence[Sentence], report_id: str = "") -> list[Sentence]:
+    """The sentences of one report part: the lines of a report segmented, or the sentences a
+    table gives with their sections (formats.readers), kept as they are."""
+    if part and isinstance(part[0], Sentence):
+        return [Sentence(report_id, k, s.heading, s.text, s.section) for k, s in enumerate(part)]
+    return list(iter_sentences(part, report_id))
 
 
 def report_rows(text):

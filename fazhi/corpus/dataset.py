@@ -287,7 +287,7 @@ def segment_reports(paths: Iterable[Path]) -> tuple[list[Sentence], list[str]]:
     could not be read. The report id is the file name without its suffix (for a
     sentence table with a report_id column, that column's value)."""
     from fazhi.formats.readers import read_report_parts
-    from fazhi.segment import iter_sentences
+    from fazhi.segment import sentences_of
 
     sentences, errors = [], []
     for path in paths:
@@ -297,5 +297,5 @@ def segment_reports(paths: Iterable[Path]) -> tuple[list[Sentence], list[str]]:
             errors.append(str(exc))
             continue
         for report_id, lines in parts:
-            sentences.extend(iter_sentences(lines, report_id or Path(path).stem))
+            sentences.extend(sentences_of(lines, report_id or Path(path).stem))
     return sentences, errors

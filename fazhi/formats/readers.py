@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from fazhi.config import REPORT_COL, TEXT_COL
+from fazhi.config import HEADING_COL, REPORT_COL, SECTION_COL, TEXT_COL
 from fazhi.errors import ReadError
 from fazhi.formats import INPUT_FORMATS, TABLE_FORMATS, suffix_list
 from fazhi.formats.decode import decode
@@ -13,7 +13,7 @@ from fazhi.formats.documents import HINT_SAVE_AS_DOCX, read_docx, read_text
 from fazhi.formats.pdf import read_pdf
 from fazhi.formats.tables import columns, read_raw, read_table, too_big
 from fazhi.formats.webpage import read_html
-from fazhi.segment import text_lines
+from fazhi.segment import Sentence, text_lines
 
 # Documents: (path, bytes) → lines. Keys with TABLE_FORMATS = INPUT_FORMATS.
 READERS: dict[str, Callable[[Path, bytes], list[str]]] = {
@@ -35,7 +35,9 @@ def read_report_parts(path: Path, text_column: str = TEXT_COL) -> list[tuple[str
 
     A sentence table gives one line per row from `text_column`; with a `report_id`
     column it holds one report per id (in order of first appearance), so each is
-    segmented and summarised on its own. Any other file is one part, with id "".
+    segmented and summarised on its own; with a `section` or `heading` column its rows
+    are sentences already (segment.Sentence, see _given_sections). Any other file is one
+    part, with id "".
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -52,9 +54,25 @@ def read_report_parts(path: Path, text_column: str = TEXT_COL) -> list[tuple[str
         shown = ", ".join(columns(rows)) or "none"
         raise ReadError(f"{path}: no column {text_column!r} (columns: {shown}); choose one with --text-column")
     _some_text(path, [r[text_column] for r in rows])
+    if rows and text_column not in (SECTION_COL, HEADING_COL) and (SECTION_COL in rows[0] or HEADING_COL in rows[0]):
+        return _given_sections(rows, text_column)
     parts: dict[str, list[str]] = {}
     for row in rows:
         parts.setdefault(row.get(REPORT_COL, ""), []).append(row[text_column])
+    return list(parts.items())
+
+
+def _given_sections(rows: list[dict[str, str]], text_column: str) -> list[tuple[str, list[Sentence]]]:
+    """A table that says where each sentence stands (a `section` or `heading` column, as
+    `fazhi data segment` writes): each row is one sentence with that section (else its
+    heading), as `fazhi serve` and `spark-tag` read the same table, never re-segmented."""
+    parts: dict[str, list[Sentence]] = {}
+    for row in rows:
+        report = row.get(REPORT_COL, "")
+        part = parts.setdefault(report, [])
+        heading = (row.get(HEADING_COL) or "").strip()
+        part.append(Sentence(report, len(part), heading, row[text_column].strip(),
+                             (row.get(SECTION_COL) or "").strip() or heading))
     return list(parts.items())
 
 

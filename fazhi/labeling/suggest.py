@@ -25,7 +25,7 @@ from fazhi.config import (
 from fazhi.errors import ReadError
 from fazhi.formats.writers import Column
 from fazhi.tagging.inputs import Report
-from fazhi.segment import iter_sentences
+from fazhi.segment import sentences_of
 from fazhi.tagging.tagger import Tagger, chunks
 
 COLUMNS = [
@@ -83,7 +83,7 @@ def candidates(reports: Iterable[Report], tagger: Tagger) -> tuple[list[Candidat
             errors.append(str(exc))
             continue
         for name, lines in parts:
-            sentences = list(iter_sentences(lines, name))
+            sentences = sentences_of(lines, name)
             if not sentences:
                 errors.append(f"{name}: no sentences")
             for chunk in chunks(sentences):  # as predict does: bounded in sentences and characters

@@ -25,7 +25,7 @@ AREA_FEATURES, AREA_ALPHA, AREA_SHORTCOMING_WEIGHT = "chars", 0.1, 1.0
 # Parameter names of fazhi 0.1 (cards, MLflow params): read as their new names.
 RENAMED = {"heading": "section", "heading_weight": "section_weight"}
 # Fields added since: a card without one was trained without what it turns on.
-ADDED = {"nfkc": False, "area": False}
+ADDED = {"nfkc": False, "area": False, "section_dropout": 0.0}
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from fazhi.errors import ModelError, ReadError
 from fazhi.formats.writers import Column
 from fazhi.tagging.inputs import Report
 from fazhi.store.persist import LoadedModel
-from fazhi.segment import Sentence, iter_sentences
+from fazhi.segment import Sentence, sentences_of
 
 # Sentences and characters per predict_proba call: amortizes the pipeline's per-call
 # cost while keeping a huge single report from holding all its features at once.
@@ -266,11 +266,11 @@ def tag(reports: Iterable[Report], tagger: Tagger) -> Iterator[Result]:
             pending.append(Result(report, error=str(exc)))
             report_parts = []
         for name, lines in report_parts:
-            sentences = list(iter_sentences(lines, name))
+            sentences = sentences_of(lines, name)
             if not sentences:
                 pending.append(Result(report, error=f"{name}: no sentences"))
                 continue
-            pending.append(Result(report, cut=cut_spans(lines)))
+            pending.append(Result(report, cut=cut_spans(s.text if isinstance(s, Sentence) else s for s in lines)))
             parts.append((name, sentences))
             size += len(sentences)
             chars += sum(len(s.text) for s in sentences)
