@@ -50,3 +50,30 @@ def quiet() -> Iterator[None]:
     with warnings.catch_warnings(), events:
         warnings.simplefilter("ignore")
         yield
+
+
+def point_at(uri: str) -> None:
+    """MLflow's process-wide store is `uri` (its registry follows it). MLflow also exports it
+    as MLFLOW_TRACKING_URI "so that subprocesses inherit it"; that is undone: fazhi hands
+    its own children their store itself, and the variable must keep meaning what the user
+    set (it is --tracking-uri's default). Called by fazhi.tracking.log.Tracker and `store`."""
+    before = os.environ.get("MLFLOW_TRACKING_URI")
+    mlflow.set_tracking_uri(uri)
+    if before is None:
+        os.environ.pop("MLFLOW_TRACKING_URI", None)
+    else:
+        os.environ["MLFLOW_TRACKING_URI"] = before
+
+
+@contextlib.contextmanager
+def store(uri: str) -> Iterator[None]:
+    """MLflow pointed at `uri` inside the block only (MLflow's model URIs resolve through
+    its process-wide registry, whatever URI a call is given), and back after it."""
+    import mlflow.tracking._tracking_service.utils as tracking
+
+    before = tracking._tracking_uri  # None: not set (MLflow then reads the environment)
+    point_at(uri)
+    try:
+        yield
+    finally:
+        tracking._tracking_uri = before  # not set_tracking_uri: it would export it again

@@ -149,6 +149,8 @@ def test_round_trip_through_label_studio(server, tmp_path, trained_model_dir):
     project = server.call("POST", "/api/projects", {"title": "fazhi round trip", "label_config": config})
     parsed = project["parsed_label_config"]["label"]
     assert parsed["type"] == "Choices" and parsed["to_name"] == ["text"] and len(parsed["labels"]) == 6
+    area = project["parsed_label_config"]["area"]  # the area question, shown when 不足 is chosen
+    assert area["type"] == "Choices" and area["to_name"] == ["text"] and len(area["labels"]) == 5
     imported = server.call("POST", f"/api/projects/{project['id']}/import", json.loads(tasks_file.read_text(encoding="utf-8")))
     assert imported["task_count"] == 6 and imported["prediction_count"] == 6
 
@@ -177,7 +179,7 @@ def test_round_trip_through_label_studio(server, tmp_path, trained_model_dir):
             want = expected
         assert result.exit_code == 0, (kind, result.output)
         rows = read_rows(out)
-        assert list(rows[0]) == ["report_id", "position", "heading", "section", "text", "label"]
+        assert list(rows[0]) == ["report_id", "position", "heading", "section", "text", "label", "area"]
         assert {(r["report_id"], r["position"], r["text"], r["label"]) for r in rows} == want, kind
         assert all(r["section"] == next(t["data"]["section"] for t in tasks if t["data"]["text"] == r["text"]) for r in rows)
 

@@ -134,12 +134,12 @@ def load_mlflow(uri: str, store: str | None) -> Any:
 
     try:
         from fazhi.config import tracking_uri
-        from fazhi.mlflowlib import mlflow
+        from fazhi.mlflowlib import mlflow, store as mlflow_store
 
-        store = tracking_uri(store)  # passed, not set: no process-wide state
-        with tempfile.TemporaryDirectory(prefix="fazhi-model-") as tmp:
-            local = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=tmp, tracking_uri=store,
-                                                             registry_uri=store))
+        # models:/ URIs resolve through MLflow's process-wide registry, whatever URI the call
+        # is given: pointed at the store for this download only, and back after it.
+        with tempfile.TemporaryDirectory(prefix="fazhi-model-") as tmp, mlflow_store(tracking_uri(store)):
+            local = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=tmp))
             flavors = mlflow.models.Model.load(str(local)).flavors
             flavor = flavors.get("sklearn")
             if not flavor:

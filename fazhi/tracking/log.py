@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-from fazhi.mlflowlib import mlflow, quiet
+from fazhi.mlflowlib import mlflow, point_at, quiet
 import numpy as np
 
 from fazhi.config import DEFAULT_EXPERIMENT, tracking_uri
@@ -126,15 +126,7 @@ class Tracker:
     def point(self) -> None:
         """MLflow's process-wide store is this one: what MLflow's model loaders read
         (`mlflow.pyfunc.load_model`, `spark_udf` for models:/ URIs)."""
-        # MLflow also exports it as MLFLOW_TRACKING_URI "so that subprocesses inherit it";
-        # fazhi hands its own children their store itself, and the variable must keep
-        # meaning what the user set: it is --tracking-uri's default for the next command.
-        before = os.environ.get("MLFLOW_TRACKING_URI")
-        mlflow.set_tracking_uri(self.uri)
-        if before is None:
-            os.environ.pop("MLFLOW_TRACKING_URI", None)
-        else:
-            os.environ["MLFLOW_TRACKING_URI"] = before
+        point_at(self.uri)
 
     @quiet()  # a context manager made by contextlib is a decorator too, fresh per call
     def connect(self) -> str:
