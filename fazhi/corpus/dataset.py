@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -40,7 +41,7 @@ class Dataset:
     files: tuple[tuple[str, str], ...] = ()  # (path, sha256) of each file read
     areas: np.ndarray | None = None  # the area of each 不足 row ("" elsewhere), if a file has an area column
     written: np.ndarray | None = None  # True for rows of the written supplement: trained on, never scored
-    file_rows: dict[str, dict[str, int]] = field(default_factory=dict)  # per file: rows, 不足 rows (card, MLflow)
+    file_rows: dict[str, dict[str, Any]] = field(default_factory=dict)  # per file: rows, 不足 rows, written (card, MLflow)
 
     def __len__(self) -> int:
         return len(self.y)
@@ -60,6 +61,10 @@ class Dataset:
     def real(self) -> np.ndarray:
         """Indices of the rows of real reports: what cross-validation scores."""
         return np.arange(len(self)) if self.written is None else np.flatnonzero(~self.written)
+
+    def written_rows(self) -> np.ndarray:
+        """Indices of the written supplement's rows: in the training part of every fold, never scored."""
+        return np.array([], dtype=int) if self.written is None else np.flatnonzero(self.written)
 
 
 
@@ -187,6 +192,7 @@ def read_labeled_files(paths: Sequence[Path], require_groups: bool = False, stri
     parts = [read_labeled(p, require_groups, strict) for p in paths]
     for part, path in zip(parts, paths):
         part.written = np.full(len(part), path in written)
+        part.file_rows[str(path)]["written"] = path in written
     if len(parts) == 1:
         return parts[0]
     if strict:

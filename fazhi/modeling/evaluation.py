@@ -95,7 +95,7 @@ def cross_validate(
     # Written rows (the supplement) join the training part of every fold and are never
     # scored: the folds, the figures and the baseline are the real reports' alone.
     real = data.real()
-    written = np.setdiff1d(np.arange(len(data)), real)
+    written = data.written_rows()
     scored = data.subset(real) if len(written) else data
     splits = list(folds(scored.groups).split(scored.X, scored.y, scored.groups))
     classes = sorted(set(map(str, data.y)))  # what a fitted classifier's classes_ holds

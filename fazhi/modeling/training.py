@@ -77,7 +77,7 @@ def check_data(config: ModelConfig, data: Dataset) -> None:
         return
     labels = label_order(set(map(str, data.y)))
     real = data.real()
-    written = np.setdiff1d(np.arange(len(data)), real)  # in the training part of every fold
+    written = data.written_rows()  # in the training part of every fold
     for train, test in folds(data.groups[real]).split(real, groups=data.groups[real]):
         train, test = np.concatenate([real[train], written]), real[test]
         held = ", ".join(sorted(set(map(str, data.groups[test]))))

@@ -57,7 +57,7 @@ def _feature_set_figures(configs: Sequence[ModelConfig], data: Dataset) -> list[
     from fazhi.modeling.classifiers import make_classifier
 
     real = data.real()
-    written = np.setdiff1d(np.arange(len(data)), real)
+    written = data.written_rows()
     pipeline = build_pipeline(configs[0].with_(calibration="none", area=False))
     y_pred = [np.empty(len(real), dtype=object) for _ in configs]
     for train, test in folds(data.groups[real]).split(real, groups=data.groups[real]):
@@ -105,7 +105,7 @@ def tune(
     real = data.real()
     if data.groups is None or len(set(data.groups[real])) < 3:
         raise CorpusError(f"{data.path}: --tune needs at least three reports (a sweep inside each training fold)")
-    written = np.setdiff1d(np.arange(len(data)), real)
+    written = data.written_rows()
     y_pred = np.empty(len(real), dtype=object)
     picks = []
     try:

@@ -16,15 +16,14 @@ def model_card(result: Any) -> dict[str, Any]:
     """The card of a fazhi.modeling.training.TrainResult (read by attribute: the store
     knows nothing of modeling)."""
     data, cv = result.data, result.cv
-    written = _written_files(data)
     card = {
         "labels": [str(c) for c in result.pipeline.classes_],
         "config": result.config.as_params(),
         "metrics": {"cv": cv.metrics, **cv.variants, "baseline": cv.baseline, **({"area": cv.area} if cv.area else {})},
         "data": {"file": data.path, "sha256": data.sha256, "rows": len(data),
                  "labels": data.label_counts(),
-                 "files": [{"file": f, "sha256": h, **data.file_rows.get(f, {}),
-                            "written": f in written} for f, h in data.files],
+                 "files": [{"file": f, "sha256": h, "written": False, **data.file_rows.get(f, {})}
+                           for f, h in data.files],
                  "sentences": card_entry(data.X[:, 0])},  # what evaluate calls seen
         "fit_seconds": round(result.fit_seconds, 3),
     }
@@ -34,15 +33,3 @@ def model_card(result: Any) -> dict[str, Any]:
         card["mlflow"] = {k: result.mlflow[k] for k in ("run_id", "model_uri", "version")}
     return card
 
-
-def _written_files(data: Any) -> set[str]:
-    """The files whose rows are the written supplement (trained on, never scored)."""
-    if data.written is None or not data.written.any():
-        return set()
-    out, k = set(), 0
-    for f, _ in data.files:
-        n = data.file_rows.get(f, {}).get("rows", 0)
-        if n and data.written[k]:
-            out.add(f)
-        k += n
-    return out
