@@ -14,10 +14,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from fazhi.modeling.classifiers import CLASS_WEIGHTS, CLASSIFIERS, c_help
 from fazhi.errors import FazhiError
-from fazhi.modeling.model import CALIBRATIONS
-from fazhi_features import FEATURE_SETS
 
 # Typer 0.29's rich help gives every parameter a type column, flags too (`--force <bool>`),
 # although a flag takes no value, and repeatable ones a Python type (`INPUT <list[str]>`).
@@ -252,13 +249,6 @@ def write_text_output(output: Path, text: str, what: str) -> None:
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace an output file that exists (an input is never replaced).")]
 
 
-# Choices as str Enums, so --help lists them and Typer rejects anything else.
-FeatureSet = Enum("FeatureSet", {n: n for n in FEATURE_SETS}, type=str)
-Classifier = Enum("Classifier", {n: n for n in CLASSIFIERS}, type=str)
-ClassWeight = Enum("ClassWeight", {n: n for n in CLASS_WEIGHTS}, type=str)
-Calibration = Enum("Calibration", {n: n for n in CALIBRATIONS}, type=str)
-
-C_HELP = "Inverse regularisation strength: " + c_help() + "."
 DATA_HELP = ("Labeled CSV/TSV/JSONL: text, label, report_id (for grouped CV); section or heading if known. "
              "Repeat to concatenate files (one report_id in two files is one report).")
 # --data, defaulting to the bundled corpus (config.CORPUS_FILE): its path, long and
@@ -278,7 +268,6 @@ ExperimentOpt = Annotated[str, typer.Option("--experiment", help="MLflow experim
 RunNameOpt = Annotated[Optional[str], typer.Option("--run-name", help="MLflow run name (default: one that says what the run is).", show_default=False)]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", help="Also show MLflow's own messages and library warnings.")]
 JobsOpt = Annotated[int, typer.Option("--jobs", min=1, help="Processes for cross-validation folds / sweep configurations.")]
-SectionOpt = Annotated[bool, typer.Option("--section/--no-section", help="Add the sentence's section (every heading it stands under) as its own TF-IDF block.")]
 # Renamed in 0.2 (a heading is the nearest heading; the model reads the whole section).
 OldHeadingOpt = Annotated[Optional[bool], typer.Option("--heading/--no-heading", hidden=True)]
 OldHeadingWeightOpt = Annotated[Optional[float], typer.Option("--heading-weight", hidden=True)]

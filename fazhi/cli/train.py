@@ -8,29 +8,35 @@ from typing import Annotated, Optional
 
 import typer
 
-from fazhi.modeling.classifiers import CLASSIFIERS
 from fazhi.cli.common import (
-    C_HELP, Calibration, Classifier, ClassWeight, CorpusOpt, ExperimentOpt, FeatureSet, ForceOpt, JobsOpt, OldHeadingOpt,
-    OldHeadingWeightOpt, RunNameOpt, SectionOpt, SupplementOpt, UriOpt, VerboseOpt, app, check_output, deprecated, fail, make_tracker,
-    progress,
-    user_errors, verbosity, write_text_output,
+    CorpusOpt, ExperimentOpt, ForceOpt, JobsOpt, OldHeadingOpt, OldHeadingWeightOpt, RunNameOpt, SupplementOpt, UriOpt,
+    VerboseOpt, app, check_output, deprecated, fail, make_tracker, progress, user_errors, verbosity, write_text_output,
 )
+from fazhi.cli.settings import model_options
 from fazhi.config import CORPUS_FILE, DEFAULT_EXPERIMENT, SUPPLEMENT_FILE
 from fazhi.interrupts import Stop
-from fazhi.modeling.model import DEFAULT_CS, DEFAULTS
-from fazhi_features import FEATURE_SETS
+from fazhi.modeling.model import DEFAULTS
 
 
-# Options few runs change: panels of their own below the main ones, with one-line help.
-MODEL_PANEL = "Model settings (defaults: the best configuration of docs/results.md)"
+# Options few runs change: panels of their own below the main ones, with one-line help
+# (the model settings' panel: fazhi.cli.settings).
 TRACK_PANEL = "Tracking and runs"
 
 
-def _section(section: bool, heading: bool | None) -> bool:
+def _config(settings: dict, heading: bool | None = None, heading_weight: float | None = None):
+    """The ModelConfig of the options, checked (one line on a bad setting); fazhi 0.1's names still work."""
+    if heading_weight is not None:
+        deprecated("--heading-weight", "--section-weight")
+        settings = {**settings, "section_weight": heading_weight}
     if heading is not None:
         deprecated("--heading/--no-heading", "--section/--no-section")
-        return heading
-    return section
+        settings = {**settings, "section": heading}
+    config = DEFAULTS.with_(**settings)
+    try:
+        config.check()  # the one check of every setting (ModelConfig.check), before any data is read
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    return config
 
 
 def _load(data: list[Path], supplement: bool):
@@ -41,23 +47,13 @@ def _load(data: list[Path], supplement: bool):
 
 
 @app.command()
+@model_options(after="supplement")
 def train(
+    settings: dict,
     data: CorpusOpt = [CORPUS_FILE],
     supplement: SupplementOpt = True,
-    features: Annotated[FeatureSet, typer.Option("--features", help="TF-IDF feature set: jieba words (1–2 grams), chars (1 to --char-ngrams grams: 1–2 by default) or both.")] = FeatureSet(DEFAULTS.feature_set),
-    classifier: Annotated[Classifier, typer.Option("--classifier", help="Linear classifier (all give probabilities).")] = Classifier(DEFAULTS.classifier),
-    C: Annotated[float, typer.Option("--C", help=C_HELP)] = DEFAULTS.C,
-    class_weight: Annotated[ClassWeight, typer.Option("--class-weight", rich_help_panel=MODEL_PANEL, help="balanced: weigh labels inversely to frequency.")] = ClassWeight(DEFAULTS.class_weight),
-    section: Annotated[bool, typer.Option("--section/--no-section", rich_help_panel=MODEL_PANEL, help="Read the sentence's section too.")] = DEFAULTS.section,
-    section_weight: Annotated[float, typer.Option("--section-weight", min=0.0, rich_help_panel=MODEL_PANEL, help="Weight of the section block.")] = DEFAULTS.section_weight,
-    section_dropout: Annotated[float, typer.Option("--section-dropout", min=0.0, max=1.0, rich_help_panel=MODEL_PANEL, help="Share of training sentences with the section blanked.")] = DEFAULTS.section_dropout,
-    cue_weight: Annotated[float, typer.Option("--cue-weight", min=0.0, rich_help_panel=MODEL_PANEL, help="Weight of the cue block (不够, 有待, 尚未 …); 0: off.")] = DEFAULTS.cue_weight,
-    char_ngrams: Annotated[int, typer.Option("--char-ngrams", min=1, max=5, rich_help_panel=MODEL_PANEL, help="Character n-grams: 1 to this length.")] = DEFAULTS.char_ngrams,
-    calibration: Annotated[Calibration, typer.Option("--calibration", rich_help_panel=MODEL_PANEL, help="Calibrate probabilities on left-out reports.")] = Calibration(DEFAULTS.calibration),
     heading: OldHeadingOpt = None,
     heading_weight: OldHeadingWeightOpt = None,
-    user_dict: Annotated[bool, typer.Option("--user-dict/--no-user-dict", rich_help_panel=MODEL_PANEL, help="Keep the bundled domain terms whole (words).")] = DEFAULTS.user_dict,
-    seed: Annotated[int, typer.Option("--seed", rich_help_panel=MODEL_PANEL, help="Random seed of the classifier.")] = DEFAULTS.seed,
     output_dir: Annotated[Optional[Path], typer.Option("--output-dir", show_default=False, help="Models directory (default: models/ in the workspace, see fazhi --help): the model goes to OUTPUT_DIR/<run name>, OUTPUT_DIR/LATEST names it, OUTPUT_DIR/CHAMPION names the model predict and evaluate use.")] = None,
     experiment: Annotated[str, typer.Option("--experiment", rich_help_panel=TRACK_PANEL, help="MLflow experiment name.")] = DEFAULT_EXPERIMENT,
     run_name: Annotated[Optional[str], typer.Option("--run-name", rich_help_panel=TRACK_PANEL, show_default=False, help="MLflow run and model directory name.")] = None,
@@ -76,18 +72,7 @@ def train(
     from fazhi.modeling.training import kept
     from fazhi.modeling.training import train as run_training
 
-    if heading_weight is not None:
-        deprecated("--heading-weight", "--section-weight")
-        section_weight = heading_weight
-    config = DEFAULTS.with_(
-        feature_set=features.value, classifier=classifier.value, C=C, class_weight=class_weight.value,
-        section=_section(section, heading), section_weight=section_weight, section_dropout=section_dropout,
-        cue_weight=cue_weight, char_ngrams=char_ngrams, calibration=calibration.value, user_dict=user_dict, seed=seed,
-    )
-    try:
-        config.check()  # the one check of every setting (ModelConfig.check), before any data is read
-    except ValueError as exc:
-        raise fail(str(exc)) from None
+    config = _config(settings, heading, heading_weight)
     result = tracker = None
     try:
         dataset = _load(data, supplement)
@@ -141,20 +126,12 @@ def _tune(dataset, config, jobs: int):
     return tuned
 
 
-def _split(value: str, cast=str) -> list:
-    return [cast(v.strip()) for v in value.split(",") if v.strip()]
-
-
 @app.command()
+@model_options(after="supplement", grid=True)
 def sweep(
+    settings: dict,
     data: CorpusOpt = [CORPUS_FILE],
     supplement: SupplementOpt = True,
-    features: Annotated[str, typer.Option("--features", show_default="all", help=f"Comma-separated feature sets ({', '.join(FEATURE_SETS)}).")] = ",".join(FEATURE_SETS),
-    classifiers: Annotated[str, typer.Option("--classifiers", show_default="all", help=f"Comma-separated classifiers ({', '.join(CLASSIFIERS)}).")] = ",".join(CLASSIFIERS),
-    Cs: Annotated[str, typer.Option("--C", help="Comma-separated C values. " + C_HELP)] = ",".join(f"{c:g}" for c in DEFAULT_CS),
-    class_weight: Annotated[ClassWeight, typer.Option("--class-weight", help="Class weighting for every configuration.")] = ClassWeight(DEFAULTS.class_weight),
-    section: SectionOpt = DEFAULTS.section,
-    calibration: Annotated[Calibration, typer.Option("--calibration", help="Calibration of every configuration (none is about 5× faster).")] = Calibration(DEFAULTS.calibration),
     heading: OldHeadingOpt = None,
     experiment: ExperimentOpt = DEFAULT_EXPERIMENT,
     run_name: RunNameOpt = None,
@@ -173,15 +150,11 @@ def sweep(
     from fazhi.modeling.sweep import sweep as run_sweep
 
     check_output(output, data, force)
-    try:
-        feats, clfs, cvals = _split(features), _split(classifiers), _split(Cs, float)
-    except ValueError:
-        raise fail(f"--C {Cs!r}: not a comma-separated list of numbers") from None
-    if not (feats and clfs and cvals):
-        raise fail("bad grid: an empty list (see --help)")
+    axes = {name: settings.pop(name) for name in ("feature_set", "classifier", "C")}
+    fixed = _config(settings, heading).as_params()
     try:  # every configuration checked by ModelConfig.check, the one check of every setting
-        configs = grid_configs(feats, clfs, cvals, class_weight=class_weight.value, section=_section(section, heading),
-                               calibration=calibration.value)
+        configs = grid_configs(axes["feature_set"], axes["classifier"], axes["C"],
+                               **{k: v for k, v in fixed.items() if k not in axes})
     except ValueError as exc:
         raise fail(f"bad grid: {exc}") from None
     dataset = _load(data, supplement)

@@ -6,11 +6,11 @@ best configuration measured with grouped cross-validation (docs/results.md).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from fazhi.modeling.classifiers import CLASS_WEIGHTS, CLASSIFIERS, make_classifier
+from fazhi.modeling.classifiers import CLASS_WEIGHTS, CLASSIFIERS, c_help, make_classifier
 from fazhi.config import AREAS, SHORTCOMING, USER_DICT_FILE
 from fazhi_features import FEATURE_SETS
 
@@ -28,26 +28,50 @@ RENAMED = {"heading": "section", "heading_weight": "section_weight"}
 ADDED = {"nfkc": False, "area": False, "section_dropout": 0.0}
 
 
+def _setting(default: Any, help: str, *, choices: tuple | None = None, bounds: tuple | None = None,
+             flag: str | None = None, grid: tuple | None = None, grid_flag: str | None = None, main: bool = False):
+    """A ModelConfig field with what it means and allows, spelled once: `check` enforces
+    `choices` and `bounds` (low, high, low excluded?); fazhi.cli.settings turns the field into
+    `fazhi train`'s option (`flag`, default `--field-name`) and, over `grid`, `fazhi sweep`'s."""
+    return field(default=default, metadata={"help": help, "choices": choices, "bounds": bounds, "flag": flag,
+                                            "grid": grid, "grid_flag": grid_flag, "main": main})
+
+
+_FINITE = float("inf")
+
+
 @dataclass(frozen=True)
 class ModelConfig:
     """Every hyper-parameter `fazhi train` takes; logged to MLflow as params."""
 
-    # Measured on three figures (grouped CV, sentence only, style shift): docs/results.md.
-    feature_set: str = "both"  # jieba words 1–2 and chars 1–2: dev macro-F1 0.813 against chars' 0.796 (docs/results.md)
-    char_ngrams: int = 2  # character 1..n grams of the sentence (1–3 leans on report-specific 3-grams)
-    classifier: str = "complementnb"
-    C: float = 10.0
-    class_weight: str = "balanced"
-    section: bool = True  # the section (every enclosing heading) as its own TF-IDF block
-    section_weight: float = 0.5
-    section_dropout: float = 0.3  # share of training rows whose section is blanked (features/dropout.py); dev +0.003, CV +0.008
-    cue_weight: float = 0.5  # how a thing is said: deficiency/hedging/negation cues (features/cues.py); 0 = off
-    calibration: str = "isotonic"  # probabilities calibrated on left-out reports (features/calibration.py)
-    normalize_digits: bool = True
-    nfkc: bool = True  # text read in Unicode NFKC (full-width forms, Kangxi radicals → ordinary characters)
-    user_dict: bool = False  # measured: whole domain terms cost word features ~0.02–0.03 macro-F1 (docs/results.md)
-    area: bool = True  # also name the area of each 不足 sentence (features/area.py)
-    seed: int = 0
+    # Measured on three figures (grouped CV, sentence only, style shift) and on the dev set: docs/results.md.
+    # jieba words 1–2 and chars 1–2: dev macro-F1 0.813 against chars' 0.796 (docs/results.md).
+    feature_set: str = _setting(
+        "both", "TF-IDF feature set: jieba words (1–2 grams), chars (1 to --char-ngrams grams) or both.",
+        choices=FEATURE_SETS, flag="--features", grid=FEATURE_SETS, main=True)
+    # Character 1..n grams of the sentence (1–3 leans on report-specific 3-grams).
+    char_ngrams: int = _setting(2, "Character n-grams: 1 to this length.", bounds=(1, 5, False))
+    classifier: str = _setting("complementnb", "Linear classifier (all give probabilities).", choices=tuple(CLASSIFIERS),
+                               grid=tuple(CLASSIFIERS), grid_flag="--classifiers", main=True)
+    C: float = _setting(10.0, "Inverse regularisation strength: " + c_help() + ".", bounds=(0, _FINITE, True),
+                        flag="--C", grid=DEFAULT_CS, main=True)
+    class_weight: str = _setting("balanced", "balanced: weigh labels inversely to frequency.", choices=CLASS_WEIGHTS)
+    # The section (every enclosing heading) as its own TF-IDF block.
+    section: bool = _setting(True, "Read the sentence's section (every heading it stands under) as its own block.")
+    section_weight: float = _setting(0.5, "Weight of the section block.", bounds=(0, _FINITE, False))
+    # Share of training rows whose section is blanked (features/dropout.py): dev +0.003, CV +0.008.
+    section_dropout: float = _setting(0.3, "Share of training sentences with the section blanked.", bounds=(0, 1, False))
+    # How a thing is said: deficiency/hedging/negation cues (features/cues.py).
+    cue_weight: float = _setting(0.5, "Weight of the cue block (不够, 有待, 尚未 …); 0: off.", bounds=(0, _FINITE, False))
+    # Probabilities calibrated on left-out reports (features/calibration.py).
+    calibration: str = _setting("isotonic", "Calibrate probabilities on left-out reports (none: about 5× faster).",
+                                choices=CALIBRATIONS)
+    normalize_digits: bool = _setting(True, "Read every number as 0 (a figure's size says nothing of the topic).")
+    nfkc: bool = _setting(True, "Read text in Unicode NFKC (full-width forms, the Kangxi radicals of PDF text).")
+    # Measured: whole domain terms cost word features ~0.02–0.03 macro-F1 (docs/results.md).
+    user_dict: bool = _setting(False, "Keep the bundled domain terms whole (words).")
+    area: bool = _setting(True, "Also name the area of each 不足 sentence (features/area.py).")
+    seed: int = _setting(0, "Random seed of the classifier and the section dropout.")
 
     def with_(self, **changes: Any) -> ModelConfig:
         """A copy with the given fields changed (None = keep); old names accepted."""
@@ -65,22 +89,22 @@ class ModelConfig:
         return cls().with_(**{**ADDED, **given})
 
     def check(self) -> None:
-        """ValueError naming the first invalid field."""
-        for field, value, choices in (("feature_set", self.feature_set, FEATURE_SETS),
-                                      ("classifier", self.classifier, tuple(CLASSIFIERS)),
-                                      ("class_weight", self.class_weight, CLASS_WEIGHTS),
-                                      ("calibration", self.calibration, CALIBRATIONS)):
-            if value not in choices:
-                raise ValueError(f"unknown {field.replace('_', ' ')} {value!r}; choose one of {', '.join(choices)}")
-        if not 0 < self.C < float("inf"):
-            raise ValueError(f"C must be positive and finite, got {self.C}")
-        for field in ("section_weight", "cue_weight"):
-            if not 0 <= getattr(self, field) < float("inf"):
-                raise ValueError(f"{field.replace('_', ' ')} must be non-negative and finite, got {getattr(self, field)}")
-        if not 0 <= self.section_dropout <= 1:
-            raise ValueError(f"section dropout must be between 0 and 1, got {self.section_dropout}")
-        if not 1 <= self.char_ngrams <= 5:
-            raise ValueError(f"char n-grams must be between 1 and 5, got {self.char_ngrams}")
+        """ValueError naming the first invalid field: the one check of every setting."""
+        for f in fields(self):
+            value, name, meta = getattr(self, f.name), f.name.replace("_", " "), f.metadata
+            if meta["choices"] is not None and value not in meta["choices"]:
+                raise ValueError(f"unknown {name} {value!r}; choose one of {', '.join(meta['choices'])}")
+            if meta["bounds"] is not None:
+                low, high, open_low = meta["bounds"]
+                if not (low < value if open_low else low <= value) or not value <= high or value == _FINITE:
+                    raise ValueError(f"{name} must be {_bounds_text(meta['bounds'])}, got {value}")
+
+
+def _bounds_text(bounds: tuple) -> str:
+    low, high, open_low = bounds
+    if high == _FINITE:
+        return f"{'positive' if open_low and low == 0 else 'non-negative' if low == 0 else f'at least {low}'} and finite"
+    return f"between {low} and {high}"
 
 
 DEFAULTS = ModelConfig()
