@@ -20,11 +20,11 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 class WithArea(ClassifierMixin, BaseEstimator):
     """labeler's labels and probabilities; area_model's topic for the shortcomings.
 
-    fit(X, y, groups=None, areas=None): `areas` holds the area of each `shortcoming` row
+    fit(X, y, groups=None, areas=None, sample_weight=None): `areas` holds the area of each `shortcoming` row
     ("" where unknown; such rows do not train the area model). The area model trains on
     the rows labeled with one of `area_labels`, by their label, and on the shortcomings
     that have an area, by their area, those weighted `shortcoming_weight` (they are the
-    sentences it will be asked about).
+    sentences it will be asked about); `sample_weight` weighs the rows of both models.
     Fitted attributes: classes_, labeler_, area_model_ (None if no row had an area),
     area_classes_.
     """
@@ -38,13 +38,15 @@ class WithArea(ClassifierMixin, BaseEstimator):
         self.area_labels = area_labels
         self.shortcoming_weight = shortcoming_weight
 
-    def fit(self, X, y, groups=None, areas=None):
+    def fit(self, X, y, groups=None, areas=None, sample_weight=None):
         from .calibration import ReportCalibrated
 
         y = np.asarray(y, dtype=object)
         self.labeler_ = clone(self.labeler)
         if isinstance(self.labeler_, ReportCalibrated):
-            self.labeler_.fit(X, y, groups=groups)
+            self.labeler_.fit(X, y, groups=groups, sample_weight=sample_weight)
+        elif sample_weight is not None:
+            self.labeler_.fit(X, y, sample_weight=sample_weight)
         else:
             self.labeler_.fit(X, y)
         self.classes_ = self.labeler_.classes_
@@ -60,6 +62,8 @@ class WithArea(ClassifierMixin, BaseEstimator):
         rows = np.flatnonzero(topic | known)
         target = np.where(known, areas, y)[rows]
         weight = np.where(known, self.shortcoming_weight, 1.0)[rows]
+        if sample_weight is not None:
+            weight = weight * np.asarray(sample_weight, dtype=float)[rows]
         if len(set(target)) < 2:
             return self
         self.area_model_ = clone(self.area_model)

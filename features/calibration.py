@@ -30,7 +30,7 @@ class ReportCalibrated(ClassifierMixin, BaseEstimator):
         self.method = method
         self.max_folds = max_folds
 
-    def fit(self, X, y, groups=None):
+    def fit(self, X, y, groups=None, sample_weight=None):
         from collections import Counter
 
         from sklearn.calibration import CalibratedClassifierCV
@@ -46,7 +46,7 @@ class ReportCalibrated(ClassifierMixin, BaseEstimator):
                 raise ValueError("calibration needs report ids or at least two examples of every label")
             cv = StratifiedKFold(min(3, fewest))
         self.calibrated_ = CalibratedClassifierCV(clone(self.estimator), method=self.method, cv=cv, ensemble=False)
-        self.calibrated_.fit(X, y)
+        self.calibrated_.fit(X, y, sample_weight=sample_weight)
         self.classes_ = self.calibrated_.classes_
         self.estimator_ = self.calibrated_.calibrated_classifiers_[0].estimator
         return self

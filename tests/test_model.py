@@ -103,3 +103,30 @@ def test_fitted_words_pipeline_pickles_and_predicts_the_same_in_a_fresh_process(
     import json
 
     np.testing.assert_allclose(json.loads(out.stdout), p.predict_proba(probe).round(6))
+
+
+@pytest.mark.parametrize("calibration", ["none", "isotonic"])
+def test_sample_weights_reach_the_classifier_also_through_calibration(calibration):
+    # The toy rows twice, once as "real" (the right labels) and once as "written" (rotated
+    # labels): the heavier copy decides what the model says.
+    from fazhi.modeling.model import fit
+
+    rotated = Y_TOY[4:] + Y_TOY[:4]
+    X, y = X_TOY * 2, Y_TOY + rotated
+    groups = [f"r{i % 3}" for i in range(len(X_TOY))] * 2  # three "reports" for the calibration's folds
+    written = np.array([False] * len(X_TOY) + [True] * len(X_TOY))
+    for weight, expected in ((0.01, Y_TOY), (100.0, rotated)):
+        model = build_pipeline(feature_set="chars", section=False, calibration=calibration, area=False)
+        fit(model, np.array([[t, ""] for t in X], dtype=object), np.array(y, dtype=object), np.array(groups),
+            sample_weight=np.where(written, weight, 1.0))
+        predicted = model.predict(np.array([[t, ""] for t in X_TOY], dtype=object))
+        assert np.mean(predicted == np.array(expected, dtype=object)) >= 0.9, (weight, list(predicted))
+
+
+def test_the_written_weight_is_a_setting_that_old_cards_read_as_one():
+    from fazhi.modeling.model import ModelConfig
+
+    assert DEFAULTS.written_weight == 1.0
+    assert ModelConfig.from_params({"feature_set": "chars"}).written_weight == 1.0
+    with pytest.raises(ValueError, match="written weight must be positive"):
+        DEFAULTS.with_(written_weight=0).check()

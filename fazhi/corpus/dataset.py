@@ -66,6 +66,13 @@ class Dataset:
         """Indices of the written supplement's rows: in the training part of every fold, never scored."""
         return np.array([], dtype=int) if self.written is None else np.flatnonzero(self.written)
 
+    def sample_weight(self, written_weight: float = 1.0) -> np.ndarray | None:
+        """Each row's weight in training: `written_weight` for the written supplement's rows,
+        1 for real ones; None when all are 1."""
+        if self.written is None or written_weight == 1 or not self.written.any():
+            return None
+        return np.where(self.written, float(written_weight), 1.0)
+
 
 
 def section_of(row: dict[str, str]) -> str:

@@ -78,12 +78,14 @@ def n_folds(data: Dataset) -> int:
 
 
 def cross_validate(
-    model, data: Dataset, n_jobs: int = 1, on_fold: Callable[[], None] | None = None, variants: bool = True
+    model, data: Dataset, n_jobs: int = 1, on_fold: Callable[[], None] | None = None, variants: bool = True,
+    sample_weight: np.ndarray | None = None,
 ) -> CVResult:
     """Grouped CV of `model` (unfitted) and of a majority-class baseline.
 
     on_fold is called after each fold (a progress bar); n_jobs > 1 fits folds in
-    parallel processes; variants: also score every fold's model on fazhi.modeling.shift's variants.
+    parallel processes; variants: also score every fold's model on fazhi.modeling.shift's variants;
+    sample_weight: each row's weight in the training parts (Dataset.sample_weight).
     """
     from sklearn.base import clone
     from sklearn.dummy import DummyClassifier
@@ -100,7 +102,8 @@ def cross_validate(
     splits = list(folds(scored.groups).split(scored.X, scored.y, scored.groups))
     classes = sorted(set(map(str, data.y)))  # what a fitted classifier's classes_ holds
     shown = shown_variants(scored.X, scored.y, scored.groups) if variants else {}
-    args = [(clone(model), data, np.concatenate([real[train], written]), real[test], test, shown) for train, test in splits]
+    args = [(clone(model), data, np.concatenate([real[train], written]), real[test], test, shown, sample_weight)
+            for train, test in splits]
     start = time.perf_counter()
     from fazhi.workers import parallel
 
@@ -134,11 +137,12 @@ def cross_validate(
                     len(splits), seconds, figures, real, area_pred, area)
 
 
-def _fit_fold(model, data: Dataset, train, test, test_scored, shown: dict[str, list[np.ndarray]]):
+def _fit_fold(model, data: Dataset, train, test, test_scored, shown: dict[str, list[np.ndarray]], sample_weight=None):
     # Numeric overflow (e.g. a huge C) shows as non-finite probabilities, which
     # training checks and refuses in one line; numpy's warnings would only add noise.
     with np.errstate(all="ignore"):
-        fit(model, data.X[train], data.y[train], data.groups[train], None if data.areas is None else data.areas[train])
+        fit(model, data.X[train], data.y[train], data.groups[train], None if data.areas is None else data.areas[train],
+            None if sample_weight is None else sample_weight[train])
         fold_shown = {name: [model.predict(x[test_scored]) for x in xs] for name, xs in shown.items()}
         pred = model.predict(data.X[test])
         areas = model.areas_for(data.X[test], pred) if hasattr(model, "areas_for") else [""] * len(test)

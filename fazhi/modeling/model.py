@@ -25,7 +25,7 @@ AREA_FEATURES, AREA_ALPHA, AREA_SHORTCOMING_WEIGHT = "chars", 0.1, 1.0
 # Parameter names of fazhi 0.1 (cards, MLflow params): read as their new names.
 RENAMED = {"heading": "section", "heading_weight": "section_weight"}
 # Fields added since: a card without one was trained without what it turns on.
-ADDED = {"nfkc": False, "area": False, "section_dropout": 0.0}
+ADDED = {"nfkc": False, "area": False, "section_dropout": 0.0, "written_weight": 1.0}
 
 
 def _setting(default: Any, help: str, *, choices: tuple | None = None, bounds: tuple | None = None,
@@ -71,6 +71,9 @@ class ModelConfig:
     # Measured: whole domain terms cost word features ~0.02–0.03 macro-F1 (docs/results.md).
     user_dict: bool = _setting(False, "Keep the bundled domain terms whole (words).")
     area: bool = _setting(True, "Also name the area of each 不足 sentence (features/area.py).")
+    # A written sentence's weight in training beside a real one's 1 (data/written/; benchmarks/supplement_weight.py).
+    written_weight: float = _setting(1.0, "Weight of each sentence of the written supplement in training (a real one: 1).",
+                                     bounds=(0, _FINITE, True))
     seed: int = _setting(0, "Random seed of the classifier and the section dropout.")
 
     def with_(self, **changes: Any) -> ModelConfig:
@@ -126,8 +129,7 @@ def build_pipeline(config: ModelConfig = DEFAULTS, **changes: Any):
     `build_pipeline(classifier="ridge", C=1.0)` overrides single fields of DEFAULTS.
     Fit it with `fit(model, X, y, groups)`, so calibration can leave reports out.
     """
-    from sklearn.pipeline import Pipeline
-
+    from fazhi_features.pipeline import WeightedPipeline as Pipeline  # fit(…, sample_weight=): the written rows' weight
     from fazhi_features.text import SentenceInput, make_features
 
     cfg = config.with_(**changes)
@@ -162,17 +164,18 @@ def build_pipeline(config: ModelConfig = DEFAULTS, **changes: Any):
     return WithArea(labeler, area_model, SHORTCOMING, AREAS, AREA_SHORTCOMING_WEIGHT)
 
 
-def fit(model, X, y, groups=None, areas=None):
+def fit(model, X, y, groups=None, areas=None, sample_weight=None):
     """Fit `model` on (X, y); report ids go to a model that calibrates by report, the
-    areas of the 不足 rows to one that names areas."""
+    areas of the 不足 rows to one that names areas, `sample_weight` (None: all 1) to all."""
     from fazhi_features.area import WithArea
     from fazhi_features.calibration import ReportCalibrated
 
+    weights = {} if sample_weight is None else {"sample_weight": sample_weight}
     if isinstance(model, WithArea):
-        return model.fit(X, y, groups=groups, areas=areas)
+        return model.fit(X, y, groups=groups, areas=areas, **weights)
     if isinstance(model, ReportCalibrated):
-        return model.fit(X, y, groups=groups)
-    return model.fit(X, y)
+        return model.fit(X, y, groups=groups, **weights)
+    return model.fit(X, y, **weights)
 
 
 def pipeline_of(model):

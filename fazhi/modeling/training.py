@@ -102,7 +102,8 @@ def cross_validated(config: ModelConfig, data: Dataset, jobs: int = 1, on_fold: 
     """Grouped CV of `config` on `data` (checked by the caller: check_data); a one-line
     error if the classifier's figures are not numbers."""
     try:
-        cv = cross_validate(build_pipeline(config), data, n_jobs=jobs, on_fold=on_fold)
+        cv = cross_validate(build_pipeline(config), data, n_jobs=jobs, on_fold=on_fold,
+                            sample_weight=data.sample_weight(config.written_weight))
     except ValueError as exc:
         raise _refusal(config, data, exc) from None
     if not np.isfinite(cv.proba).all():  # e.g. complement NB with C = 1e300 (alpha 1e-300)
@@ -134,7 +135,7 @@ def _fit(config: ModelConfig, data: Dataset, jobs: int, on_fold: Callable[[], No
     start = time.perf_counter()
     try:
         with np.errstate(all="ignore"):  # as in cross-validation, which checked the figures
-            fit_model(pipeline, data.X, data.y, data.groups, data.areas)
+            fit_model(pipeline, data.X, data.y, data.groups, data.areas, data.sample_weight(config.written_weight))
     except ValueError as exc:
         raise _refusal(config, data, exc) from None
     return TrainResult(config, data, cv, pipeline, time.perf_counter() - start)

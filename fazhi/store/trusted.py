@@ -43,6 +43,7 @@ TRUSTED_CLASSES: dict[str, tuple[str, ...]] = {
     "fazhi_features.dropout": ("SectionDropout",),
     "fazhi_features.calibration": ("ReportCalibrated",),
     "fazhi_features.area": ("WithArea",),
+    "fazhi_features.pipeline": ("WeightedPipeline",),
     # Never in a model file (caches and the pyfunc wrapper), listed so that every class of
     # features/ is known here (tests/test_trusted.py): restoring them calls nothing.
     "fazhi_features.ngrams": ("GramIndex", "KeyTable"),
@@ -63,6 +64,7 @@ TRUSTED_TYPES: list[str] = [
     "fazhi_features.cues.CueFeatures",
     "fazhi_features.dropout.SectionDropout",
     "fazhi_features.calibration.ReportCalibrated",
+    "fazhi_features.pipeline.WeightedPipeline",
     # scikit-learn's private helpers inside CalibratedClassifierCV (linearsvc, ridge).
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
