@@ -71,7 +71,7 @@ class ModelConfig:
     # Measured: whole domain terms cost word features ~0.02–0.03 macro-F1 (docs/results.md).
     user_dict: bool = _setting(False, "Keep the bundled domain terms whole (words).")
     area: bool = _setting(True, "Also name the area of each 不足 sentence (features/area.py).")
-    # A written sentence's weight in training beside a real one's 1 (data/written/; benchmarks/supplement_weight.py).
+    # A written sentence's weight in training beside a real one's 1 (data/written/; measured with benchmarks/devset.py, docs/results.md).
     written_weight: float = _setting(1.0, "Weight of each sentence of the written supplement in training (a real one: 1).",
                                      bounds=(0, _FINITE, True))
     seed: int = _setting(0, "Random seed of the classifier and the section dropout.")
