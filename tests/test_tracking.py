@@ -179,13 +179,15 @@ def test_champion_loads_by_alias_and_predicts_a_dataframe_row_by_row(tracked):
 def test_a_model_registered_by_fazhi_0_2_still_loads_for_predict_and_evaluate(tracked, small_corpus):
     # Up to fazhi 0.2 the registered model was the sklearn flavor (skops); persist.load reads both.
     import mlflow.sklearn
+    from sklearn.pipeline import Pipeline
 
     from fazhi.corpus.dataset import read_labeled
     from fazhi.modeling.model import build_pipeline
 
     data = read_labeled(small_corpus)
-    pipeline = build_pipeline(feature_set="chars", classifier="logreg", calibration="none", area=False,
-                              section_dropout=0.0).fit(data.X, data.y)  # as fazhi 0.2 built it
+    # As fazhi 0.2 built it: a plain scikit-learn Pipeline (sample weights came later).
+    pipeline = Pipeline(build_pipeline(feature_set="chars", classifier="logreg", calibration="none", area=False,
+                                       section_dropout=0.0).steps).fit(data.X, data.y)
     with mlflow.start_run(run_name="old-flavor") as run:
         mlflow.sklearn.log_model(pipeline, name="model", code_paths=[str(Path(fazhi_features.__file__).parent)],
                                  skops_trusted_types=["fazhi_features.text.SentenceInput", "fazhi_features.text.SectionVectorizer",
