@@ -42,3 +42,22 @@ def test_tune_needs_three_reports(data):
     two = data.subset(np.flatnonzero(data.groups != sorted(set(data.groups))[0]))
     with pytest.raises(CorpusError, match="at least three reports"):
         tune(two, BASE, grid=GRID)
+
+
+def test_the_search_weighs_written_rows_as_training_does(data):
+    # A copy of one report's rows stands in for written rows: they train in every fold,
+    # are never scored, and count `written_weight` times, in tune's search as in the sweep.
+    from fazhi.corpus.dataset import Dataset
+
+    copy = np.flatnonzero(data.groups == sorted(set(data.groups))[0])
+    rows = np.concatenate([np.arange(len(data)), copy])
+    part = data.subset(rows)
+    written = Dataset(part.X, part.y, np.concatenate([data.groups, np.full(len(copy), "written")]), part.positions,
+                      part.headings, part.path, part.sha256, part.files, part.areas, np.arange(len(rows)) >= len(data))
+    figures = {}
+    for weight in (1.0, 8.0):
+        configs = grid_configs(GRID["feature_sets"], GRID["classifiers"], GRID["Cs"], calibration="none", written_weight=weight)
+        swept, _ = run_grid(configs, written)
+        figures[weight] = tune(written, BASE.with_(written_weight=weight), grid=GRID).best_macro_f1
+        assert figures[weight] == swept[0]["macro_f1"]
+    assert figures[1.0] != figures[8.0]

@@ -12,7 +12,8 @@ classifier's own decisions (no calibration: it keeps the order of the labels' sc
 close, and costs a fifth), and the features of each feature set are computed once per
 fold and shared by every classifier and C, so a grid of 3 feature sets × 6 classifiers
 × 4 C costs about 3 vectorisations and 72 classifier fits per fold. Written rows (the
-supplement) join every training part and are never scored, as in cross_validate.
+supplement) join every training part, weighted by written_weight, and are never scored,
+as in cross_validate.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ def _feature_set_figures(configs: Sequence[ModelConfig], data: Dataset) -> list[
     real = data.real()
     written = data.written_rows()
     pipeline = build_pipeline(configs[0].with_(calibration="none", area=False))
+    weight = data.sample_weight(configs[0].written_weight)  # the grid never varies it
     y_pred = [np.empty(len(real), dtype=object) for _ in configs]
     for train, test in folds(data.groups[real]).split(real, groups=data.groups[real]):
         fit_rows = np.concatenate([real[train], written])
@@ -68,7 +70,8 @@ def _feature_set_figures(configs: Sequence[ModelConfig], data: Dataset) -> list[
             X_test = features.transform(data.X[real[test]])
             for k, c in enumerate(configs):
                 clf = make_classifier(c.classifier, c.C, c.class_weight, c.seed, probabilities=False)
-                y_pred[k][test] = clf.fit(X_train, data.y[fit_rows]).predict(X_test)
+                clf.fit(X_train, data.y[fit_rows], sample_weight=None if weight is None else weight[fit_rows])
+                y_pred[k][test] = clf.predict(X_test)
     y_true = data.y[real]
     return [scores(y_true, list(p))["macro_f1"] for p in y_pred]
 
@@ -108,13 +111,14 @@ def tune(
     written = data.written_rows()
     y_pred = np.empty(len(real), dtype=object)
     picks = []
+    weight = data.sample_weight(base.written_weight)
     try:
         for train, test in folds(data.groups[real]).split(real, groups=data.groups[real]):
             rows = np.concatenate([real[train], written])
             config, _ = best_of(configs, data.subset(rows), jobs)
             picks.append(describe(config))
             model = fit(build_pipeline(config), data.X[rows], data.y[rows], data.groups[rows],
-                        None if data.areas is None else data.areas[rows])
+                        None if data.areas is None else data.areas[rows], None if weight is None else weight[rows])
             y_pred[test] = model.predict(data.X[real[test]])
             if on_step:
                 on_step()
